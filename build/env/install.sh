@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests and the demo use. Idempotent: installs only what is missing.
+#   docker.io        a real engine (its built-in BuildKit has only the docker driver)
+#   docker-registry  a real OCI registry, started on loopback by registry.sh
+#   podman, buildah  daemonless multi-platform builds (Debian ships no docker buildx)
+#   qemu-user-static + binfmt-support  emulation for foreign-architecture RUN steps
+#   skopeo           a second opinion on what a registry holds (benchmarks)
+#   apache2-utils    htpasswd, for the registry behind basic auth
+#   busybox-static for amd64, arm64, armhf, s390x, ppc64el: real per-architecture binaries for test images
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+packages=(docker.io docker-registry podman buildah qemu-user-static binfmt-support skopeo apache2-utils uidmap)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing: ${missing[*]}"
+  as_root apt-get update -q >&2 || log "apt-get update reported errors; continuing with the lists it has"
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
+
+# Emulation: binfmt_misc must be mounted before update-binfmts can register the qemu handlers.
+if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+  as_root mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || log "could not mount binfmt_misc: emulated builds will be skipped"
+fi
+if [ -e /proc/sys/fs/binfmt_misc/register ] && [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+  as_root update-binfmts --enable >&2 || log "update-binfmts --enable failed: emulated builds will be skipped"
+fi
+
+# Per-architecture busybox binaries, extracted to $MULTIARCH_ENV_STATE/busybox/<debian-arch>/busybox.
+arches=(amd64 arm64 armhf s390x ppc64el)
+need_update=0
+for a in "${arches[@]}"; do
+  [ -x "$MULTIARCH_ENV_STATE/busybox/$a/busybox" ] && continue
+  if [ "$a" != "$(dpkg --print-architecture)" ] && ! dpkg --print-foreign-architectures | grep -qx "$a"; then
+    as_root dpkg --add-architecture "$a"; need_update=1
+  fi
+done
+# A partial update (a mirror mid-sync for one architecture) still leaves the main lists usable.
+[ $need_update = 1 ] && { as_root apt-get update -q >&2 || log "apt-get update reported errors; continuing with the lists it has"; }
+for a in "${arches[@]}"; do
+  dest="$MULTIARCH_ENV_STATE/busybox/$a"
+  [ -x "$dest/busybox" ] && continue
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -q "busybox-static:$a" >&2)
+  dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/root"
+  mkdir -p "$dest" && cp "$tmp/root/bin/busybox" "$dest/busybox" && chmod 755 "$dest/busybox"
+  rm -rf "$tmp"
+  log "busybox for $a: $dest/busybox"
+done
+echo "export MULTIARCH_TEST_BUSYBOX_DIR=$MULTIARCH_ENV_STATE/busybox"

@@ -1,0 +1,71 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Tests.Infrastructure;
+
+namespace MultiArch.Build.Tests.Unit.Diagnostics;
+
+[TestClass]
+public sealed class DiagnosticCodesTests
+{
+    private static readonly Regex CodePrefix = new(@"^(MULTIARCH\d{4}): ");
+
+    private static IReadOnlyList<(string Name, string Value, string? Comment)> Resources()
+        => XDocument.Load(Repository.ResourcesFile).Root!.Elements("data")
+            .Select(d => ((string)d.Attribute("name")!, (string)d.Element("value")!, (string?)d.Element("comment")))
+            .ToList();
+
+    private static IReadOnlyList<(string Name, string Code)> CodedResources()
+        => Resources().Where(r => CodePrefix.IsMatch(r.Value)).Select(r => (r.Name, CodePrefix.Match(r.Value).Groups[1].Value)).ToList();
+
+    [TestMethod]
+    public void Codes_are_unique()
+    {
+        var duplicates = CodedResources().GroupBy(r => r.Code).Where(g => g.Count() > 1).Select(g => $"{g.Key}: {string.Join(", ", g.Select(r => r.Name))}").ToList();
+        Assert.AreEqual(0, duplicates.Count, string.Join("\n", duplicates));
+    }
+
+    [TestMethod]
+    public void Coded_strings_declare_their_prefix_for_translators()
+    {
+        foreach (var (name, code) in CodedResources())
+        {
+            var comment = Resources().Single(r => r.Name == name).Comment;
+            Assert.AreEqual($"{{StrBegin=\"{code}: \"}}", comment, name);
+        }
+    }
+
+    [TestMethod]
+    public void Constants_match_the_resource_strings_one_to_one()
+    {
+        var constants = typeof(DiagnosticCodes).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .ToDictionary(f => f.Name, f => (string)f.GetRawConstantValue()!);
+        var coded = CodedResources().ToDictionary(r => r.Name, r => r.Code);
+        CollectionAssert.AreEquivalent(coded.Keys.ToList(), constants.Keys.ToList(), "every coded string has a constant and the reverse");
+        foreach (var (name, code) in coded)
+        {
+            Assert.AreEqual(code, constants[name], name);
+            Assert.AreEqual(code, DiagnosticText.CodeOf(name), name);
+        }
+    }
+
+    [TestMethod]
+    public void Every_code_is_explained_in_docs_diagnostics()
+    {
+        var doc = File.ReadAllText(Repository.Docs("diagnostics.md"));
+        var missing = CodedResources().Where(r => !doc.Contains($"`{r.Code}`", StringComparison.Ordinal)).Select(r => r.Code).ToList();
+        Assert.AreEqual(0, missing.Count, "undocumented: " + string.Join(", ", missing));
+    }
+
+    [TestMethod]
+    public void Every_format_string_formats()
+    {
+        foreach (var (name, value, _) in Resources())
+        {
+            var placeholders = Regex.Matches(value, @"\{(\d+)").Select(m => int.Parse(m.Groups[1].Value)).DefaultIfEmpty(-1).Max();
+            var args = Enumerable.Range(0, placeholders + 1).Select(i => (object?)$"arg{i}").ToArray();
+            Assert.IsFalse(string.IsNullOrWhiteSpace(DiagnosticText.FormatWithCode(name, args)), name);
+        }
+    }
+}
