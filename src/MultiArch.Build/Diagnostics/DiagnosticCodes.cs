@@ -13,6 +13,20 @@ public static class DiagnosticCodes
     public const string PlatformRuntimeIdentifierConflict = "MULTIARCH1004";
     public const string PlatformListEmpty = "MULTIARCH1005";
 
+    public const string ImageStagePinnedToBuildPlatform = "MULTIARCH2001";
+    public const string ImageStagePinnedToConstantPlatform = "MULTIARCH2002";
+    public const string BuildPlatformStageCompilesForBuildMachine = "MULTIARCH2003";
+    public const string AutomaticArgNotDeclared = "MULTIARCH2004";
+    public const string AutomaticArgHasDefault = "MULTIARCH2005";
+    public const string HardCodedArchitecture = "MULTIARCH2006";
+    public const string EmulatedRunSteps = "MULTIARCH2007";
+    public const string DotnetUnderEmulation = "MULTIARCH2008";
+    public const string DockerfileNotFound = "MULTIARCH2010";
+    public const string DockerfileUnreadable = "MULTIARCH2011";
+    public const string DockerfileSyntax = "MULTIARCH2012";
+    public const string DockerfileBuildTargetUnknown = "MULTIARCH2013";
+    public const string DockerfileCheckSeverityInvalid = "MULTIARCH2014";
+
     public const string ToolNotFound = "MULTIARCH3001";
 
     public const string TaskUnexpectedError = "MULTIARCH9001";

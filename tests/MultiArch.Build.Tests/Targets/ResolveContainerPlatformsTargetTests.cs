@@ -47,6 +47,7 @@ public sealed class ResolveContainerPlatformsTargetTests
                 <ContainerPlatforms>linux/arm64;linux/s390x</ContainerPlatforms>
               </PropertyGroup>
             """);
+        project.WriteFile("Dockerfile", "FROM scratch\nCOPY app /app\n");
 
         var result = await project.DotnetAsync("build", project.ProjectFile, "-nodeReuse:false");
 

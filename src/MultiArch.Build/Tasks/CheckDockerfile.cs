@@ -1,0 +1,73 @@
+using Microsoft.Build.Framework;
+using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Dockerfiles;
+using MultiArch.Build.Platforms;
+using MultiArch.Build.Resources;
+
+namespace MultiArch.Build.Tasks;
+
+public sealed partial class CheckDockerfile : MultiArchTask
+{
+    protected override System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
+    {
+        if (!TryParseSeverities(out var severities))
+        {
+            return System.Threading.Tasks.Task.CompletedTask;
+        }
+
+        var native = ContainerPlatformResolver.Split(NativePlatforms).Select(OciPlatform.Parse).ToList();
+        var options = new DockerfileCheckOptions
+        {
+            TargetPlatforms = Platforms.Select(p => OciPlatform.Parse(p.ItemSpec)).ToList(),
+            NativePlatforms = native.Count > 0 ? native : [OciPlatform.Host()],
+            BuildTarget = string.IsNullOrWhiteSpace(BuildTarget) ? null : BuildTarget.Trim(),
+            BuildArgs = BuildArgs.GroupBy(a => a.ItemSpec, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().GetMetadata("Value"), StringComparer.Ordinal),
+        };
+
+        var findings = DockerfileChecker.Check(Dockerfile, options)
+            .Select(d => Apply(d, severities))
+            .OfType<Diagnostic>()
+            .ToList();
+        LogDiagnostics(findings);
+        FindingCount = findings.Count(f => f.Severity != DiagnosticSeverity.Message);
+        Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.DockerfileChecked), Dockerfile, FindingCount);
+        return System.Threading.Tasks.Task.CompletedTask;
+    }
+
+    private static Diagnostic? Apply(Diagnostic diagnostic, IReadOnlyDictionary<string, DiagnosticSeverity?> severities)
+    {
+        if (!severities.TryGetValue(diagnostic.Code, out var severity))
+        {
+            return diagnostic;
+        }
+
+        return severity is null ? null : diagnostic with { Severity = severity.Value };
+    }
+
+    private bool TryParseSeverities(out Dictionary<string, DiagnosticSeverity?> severities)
+    {
+        severities = new Dictionary<string, DiagnosticSeverity?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in ContainerPlatformResolver.Split(Severities))
+        {
+            var eq = entry.IndexOf('=');
+            var code = eq > 0 ? entry[..eq].Trim().ToUpperInvariant() : string.Empty;
+            DiagnosticSeverity? severity = eq > 0 ? entry[(eq + 1)..].Trim().ToLowerInvariant() switch
+            {
+                "error" => DiagnosticSeverity.Error,
+                "warning" => DiagnosticSeverity.Warning,
+                "message" or "info" => DiagnosticSeverity.Message,
+                _ => null,
+            } : null;
+            var off = eq > 0 && entry[(eq + 1)..].Trim().Equals("none", StringComparison.OrdinalIgnoreCase);
+            if (!code.StartsWith("MULTIARCH2", StringComparison.Ordinal) || code.Length != 13 || (severity is null && !off))
+            {
+                LogDiagnostic(Diagnostic.Error(nameof(Strings.DockerfileCheckSeverityInvalid), entry));
+                continue;
+            }
+
+            severities[code] = severity;
+        }
+
+        return !Log.HasLoggedErrors;
+    }
+}
