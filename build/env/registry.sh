@@ -53,6 +53,7 @@ case "${1:-}" in
     echo "export MULTIARCH_TEST_AUTH_REGISTRY=127.0.0.1:$auth_port"
     echo "export MULTIARCH_TEST_AUTH_USER=multiarch"
     echo "export MULTIARCH_TEST_AUTH_PASSWORD_FILE=$dir/auth/password"
+    echo "export MULTIARCH_TEST_REGISTRY_STORAGE=$dir/open/data"
     ;;
   stop)
     for name in open auth; do

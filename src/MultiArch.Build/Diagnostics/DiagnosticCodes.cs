@@ -29,6 +29,33 @@ public static class DiagnosticCodes
 
     public const string ToolNotFound = "MULTIARCH3001";
 
+    public const string RegistryAuthRequired = "MULTIARCH4001";
+    public const string RegistryCredentialsRejected = "MULTIARCH4002";
+    public const string RegistryForbidden = "MULTIARCH4003";
+    public const string ContentDigestMismatch = "MULTIARCH4004";
+    public const string ContentTooLarge = "MULTIARCH4005";
+    public const string ManifestInvalid = "MULTIARCH4006";
+    public const string RegistryNotFound = "MULTIARCH4007";
+    public const string RegistryUnreachable = "MULTIARCH4008";
+    public const string RegistryUnavailable = "MULTIARCH4009";
+    public const string RegistryProtocolError = "MULTIARCH4010";
+    public const string CredentialHelperFailed = "MULTIARCH4011";
+    public const string ImageReferenceInvalid = "MULTIARCH4012";
+    public const string OciLayoutInvalid = "MULTIARCH4013";
+
+    public const string ValidationPlatformMissing = "MULTIARCH5001";
+    public const string ValidationPlatformUnexpected = "MULTIARCH5002";
+    public const string ValidationPlatformDuplicate = "MULTIARCH5003";
+    public const string ValidationAttestationOrphan = "MULTIARCH5004";
+    public const string ValidationConfigMismatch = "MULTIARCH5005";
+    public const string ValidationIdenticalLayers = "MULTIARCH5006";
+    public const string ValidationBinaryMismatch = "MULTIARCH5007";
+    public const string ValidationBinaryUndetermined = "MULTIARCH5008";
+    public const string ValidationNotAnIndex = "MULTIARCH5009";
+    public const string ValidationEntryPlatformInvalid = "MULTIARCH5011";
+    public const string ValidationReportWriteFailed = "MULTIARCH5012";
+    public const string ValidationImageRequired = "MULTIARCH5013";
+
     public const string TaskUnexpectedError = "MULTIARCH9001";
     public const string TaskCanceled = "MULTIARCH9002";
 }

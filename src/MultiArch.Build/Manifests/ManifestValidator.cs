@@ -1,0 +1,268 @@
+using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Images;
+using MultiArch.Build.Platforms;
+using MultiArch.Build.Resources;
+
+namespace MultiArch.Build.Manifests;
+
+public sealed record ValidationOptions
+{
+    /// <summary>The platforms the index must hold (normalized).</summary>
+    public required IReadOnlyList<OciPlatform> ExpectedPlatforms { get; init; }
+
+    /// <summary>Read the layers and check the entrypoint binary's CPU (the deep check).</summary>
+    public bool DeepCheck { get; init; } = true;
+
+    /// <summary>Largest image config read.</summary>
+    public long MaxConfigBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Nested indexes followed at most.</summary>
+    public int MaxIndexDepth { get; init; } = 3;
+}
+
+/// <summary>
+/// Proves an image index true: every expected platform present once, attestations recognised and never
+/// counted, each image's config agreeing with its descriptor, no two "platforms" sharing the same layers,
+/// and (deep check) the binary each image would run built for that platform's CPU. Reads through an
+/// <see cref="IImageSource"/>, so registries and OCI archives are judged alike.
+/// </summary>
+public sealed class ManifestValidator
+{
+    public async Task<ValidationReport> ValidateAsync(IImageSource source, ValidationOptions options, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var (rootContent, rootType, rootDigest) = await source.ReadRootAsync(cancellationToken).ConfigureAwait(false);
+        var expected = options.ExpectedPlatforms.Distinct().ToList();
+
+        List<Descriptor> entries;
+        if (MediaTypes.IsIndex(rootType))
+        {
+            entries = await FlattenAsync(source, Parse(source, () => OciJson.ReadIndex(rootContent, rootType)), options.MaxIndexDepth, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // A single-platform image: its config says the platform.
+            if (expected.Count > 1)
+            {
+                diagnostics.Add(Diagnostic.Error(nameof(Strings.ValidationNotAnIndex), source.Name, rootType, string.Join(", ", expected)));
+            }
+
+            var manifest = Parse(source, () => OciJson.ReadManifest(rootContent, rootType));
+            var configBytes = await source.ReadBlobAsync(manifest.Config, options.MaxConfigBytes, cancellationToken).ConfigureAwait(false);
+            var config = Parse(source, () => OciJson.ReadConfig(configBytes));
+            entries = [new Descriptor(rootType, rootDigest, rootContent.Length, new DescriptorPlatform(config.Os ?? string.Empty, config.Architecture ?? string.Empty, config.Variant, null), new Dictionary<string, string>())];
+        }
+
+        var attestations = entries.Where(e => e.IsAttestation).ToList();
+        var images = entries.Where(e => !e.IsAttestation).ToList();
+
+        var byPlatform = new List<(OciPlatform Platform, Descriptor Descriptor)>();
+        foreach (var image in images)
+        {
+            if (image.Platform?.Normalized is not { } platform)
+            {
+                diagnostics.Add(Diagnostic.Error(nameof(Strings.ValidationEntryPlatformInvalid), image.Digest, image.Platform?.ToString() ?? "(none)"));
+                continue;
+            }
+
+            if (byPlatform.FirstOrDefault(p => p.Platform.Equals(platform)) is { Descriptor: not null } twin)
+            {
+                diagnostics.Add(Diagnostic.Error(nameof(Strings.ValidationPlatformDuplicate), platform, twin.Descriptor.Digest.Short, image.Digest.Short));
+                continue;
+            }
+
+            byPlatform.Add((platform, image));
+        }
+
+        foreach (var missing in expected.Where(e => byPlatform.All(p => !p.Platform.Equals(e))))
+        {
+            diagnostics.Add(Diagnostic.Error(nameof(Strings.ValidationPlatformMissing), missing, source.Name, Describe(byPlatform.Select(p => p.Platform))));
+        }
+
+        foreach (var extra in byPlatform.Where(p => !expected.Contains(p.Platform)))
+        {
+            diagnostics.Add(Diagnostic.Warning(nameof(Strings.ValidationPlatformUnexpected), extra.Platform, source.Name));
+        }
+
+        var results = new List<PlatformResult>();
+        var deepCache = new Dictionary<string, (BinaryVerdict, string?, string?, string?, BinaryIdentity?)>(StringComparer.Ordinal);
+        foreach (var (platform, descriptor) in byPlatform)
+        {
+            results.Add(await CheckImageAsync(source, platform, descriptor, options, deepCache, diagnostics, cancellationToken).ConfigureAwait(false));
+        }
+
+        CheckIdenticalLayers(results, diagnostics);
+
+        var imageDigests = byPlatform.Select(p => p.Descriptor.Digest.ToString()).ToHashSet(StringComparer.Ordinal);
+        var attestationResults = new List<AttestationResult>();
+        foreach (var attestation in attestations)
+        {
+            var target = attestation.Annotations.GetValueOrDefault(Descriptor.ReferenceDigestAnnotation);
+            var ok = target is not null && imageDigests.Contains(target);
+            if (!ok)
+            {
+                diagnostics.Add(Diagnostic.Warning(nameof(Strings.ValidationAttestationOrphan), attestation.Digest.Short, target ?? "(no vnd.docker.reference.digest annotation)"));
+            }
+
+            attestationResults.Add(new AttestationResult(attestation.Digest.ToString(), target, ok));
+        }
+
+        return new ValidationReport(
+            source.Name,
+            rootDigest.ToString(),
+            rootType,
+            expected.Select(e => e.ToString()).ToList(),
+            results,
+            attestationResults,
+            diagnostics);
+    }
+
+    private static async Task<PlatformResult> CheckImageAsync(
+        IImageSource source,
+        OciPlatform platform,
+        Descriptor descriptor,
+        ValidationOptions options,
+        Dictionary<string, (BinaryVerdict, string?, string?, string?, BinaryIdentity?)> deepCache,
+        List<Diagnostic> diagnostics,
+        CancellationToken cancellationToken)
+    {
+        var manifestBytes = await source.ReadManifestAsync(descriptor, cancellationToken).ConfigureAwait(false);
+        var manifest = Parse(source, () => OciJson.ReadManifest(manifestBytes, descriptor.MediaType));
+        var configBytes = await source.ReadBlobAsync(manifest.Config, options.MaxConfigBytes, cancellationToken).ConfigureAwait(false);
+        var config = Parse(source, () => OciJson.ReadConfig(configBytes));
+
+        string? configPlatformText = config.Architecture is null ? null : new DescriptorPlatform(config.Os ?? "?", config.Architecture, config.Variant, null).ToString();
+        var configPlatform = OciPlatform.TryCreate(config.Os, config.Architecture, config.Variant, out var cp, out _) ? cp : null;
+
+        // A config without a variant for arm64 or amd64 is the baseline; for arm, buildx and podman both write it, and its absence means v7.
+        if (configPlatform is null || !configPlatform.Equals(platform))
+        {
+            diagnostics.Add(Diagnostic.Error(nameof(Strings.ValidationConfigMismatch), platform, descriptor.Digest.Short, configPlatformText ?? "(no os/architecture)"));
+        }
+
+        var layers = manifest.Layers.Select(l => l.Digest.ToString()).ToList();
+        if (!options.DeepCheck)
+        {
+            return new PlatformResult(platform.ToString(), descriptor.Digest.ToString(), configPlatformText, layers, BinaryVerdict.Skipped, null, null, null);
+        }
+
+        var key = string.Join(",", layers) + "|" + string.Join(" ", config.Entrypoint.Concat(["|"]).Concat(config.Cmd)) + "|" + config.WorkingDir;
+        if (!deepCache.TryGetValue(key, out var deep))
+        {
+            deep = await InspectBinaryAsync(source, manifest, config, cancellationToken).ConfigureAwait(false);
+            deepCache[key] = deep;
+        }
+
+        var (verdict, executable, description, note, identity) = deep;
+        if (verdict == BinaryVerdict.Verified && identity is not null && !ArchitectureMatches(identity, platform))
+        {
+            verdict = BinaryVerdict.Mismatch;
+            diagnostics.Add(Diagnostic.Error(nameof(Strings.ValidationBinaryMismatch), platform, executable, description));
+        }
+        else if (verdict == BinaryVerdict.Undetermined)
+        {
+            diagnostics.Add(Diagnostic.Warning(nameof(Strings.ValidationBinaryUndetermined), platform, note));
+        }
+        else
+        {
+            diagnostics.Add(Diagnostic.Info(nameof(Strings.ValidationPlatformVerified), platform, descriptor.Digest.Short, executable, description));
+        }
+
+        return new PlatformResult(platform.ToString(), descriptor.Digest.ToString(), configPlatformText, layers, verdict, executable, description, note);
+    }
+
+    private static async Task<(BinaryVerdict, string?, string?, string?, BinaryIdentity?)> InspectBinaryAsync(IImageSource source, ImageManifest manifest, ImageConfig config, CancellationToken cancellationToken)
+    {
+        var fs = new ImageFilesystem();
+        foreach (var layer in manifest.Layers)
+        {
+            var gzip = MediaTypes.IsGzipLayer(layer.MediaType);
+            if (!gzip && !MediaTypes.IsTarLayer(layer.MediaType))
+            {
+                return (BinaryVerdict.Undetermined, null, null, $"layer {layer.Digest.Short} has media type {layer.MediaType}, which this check cannot unpack", null);
+            }
+
+            await using var stream = await source.OpenBlobAsync(layer, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await fs.ApplyLayerAsync(stream, gzip, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
+            {
+                // Unreadable content is first of all content to verify: a digest mismatch is the real finding.
+                await stream.DrainAsync(cancellationToken).ConfigureAwait(false);
+                return (BinaryVerdict.Undetermined, null, null, $"layer {layer.Digest.Short} cannot be unpacked ({ex.Message})", null);
+            }
+
+            // Read to the end so that the whole layer is checked against its digest.
+            await stream.DrainAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var resolved = EntrypointResolver.Resolve(config, fs);
+        var executable = resolved.Chain.Count == 0 ? null : resolved.ChainText;
+        if (resolved.Undetermined is not null || resolved.Identity?.Architecture is null)
+        {
+            return (BinaryVerdict.Undetermined, executable, resolved.Identity?.Description, resolved.Undetermined ?? $"{resolved.Identity?.Description} is for no known architecture", resolved.Identity);
+        }
+
+        return (BinaryVerdict.Verified, executable, resolved.Identity.Description, null, resolved.Identity);
+    }
+
+    private static bool ArchitectureMatches(BinaryIdentity identity, OciPlatform platform)
+        => identity.Architecture == platform.Architecture;
+
+    private static void CheckIdenticalLayers(List<PlatformResult> results, List<Diagnostic> diagnostics)
+    {
+        foreach (var group in results.Where(r => r.Layers.Count > 0).GroupBy(r => string.Join(",", r.Layers)).Where(g => g.Count() > 1))
+        {
+            var platforms = group.Select(r => r.Platform).ToList();
+            var architectures = group.Select(r => r.ConfigPlatform).Distinct().Count();
+            if (architectures > 1)
+            {
+                diagnostics.Add(Diagnostic.Error(nameof(Strings.ValidationIdenticalLayers), string.Join(", ", platforms), group.First().Layers.Count));
+            }
+        }
+    }
+
+    private static async Task<List<Descriptor>> FlattenAsync(IImageSource source, ImageIndex index, int depth, CancellationToken cancellationToken)
+    {
+        var result = new List<Descriptor>();
+        foreach (var entry in index.Manifests)
+        {
+            if (MediaTypes.IsIndex(entry.MediaType))
+            {
+                if (depth <= 0)
+                {
+                    throw new InvalidManifestException(source.Name, "image indexes nested deeper than this tool follows");
+                }
+
+                var nested = await source.ReadManifestAsync(entry, cancellationToken).ConfigureAwait(false);
+                result.AddRange(await FlattenAsync(source, Parse(source, () => OciJson.ReadIndex(nested, entry.MediaType)), depth - 1, cancellationToken).ConfigureAwait(false));
+            }
+            else
+            {
+                result.Add(entry);
+            }
+        }
+
+        return result;
+    }
+
+    private static T Parse<T>(IImageSource source, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (ManifestFormatException ex)
+        {
+            throw new InvalidManifestException(source.Name, ex.Reason, ex);
+        }
+    }
+
+    private static string Describe(IEnumerable<OciPlatform> platforms)
+    {
+        var list = platforms.Select(p => p.ToString()).ToList();
+        return list.Count == 0 ? "no platform" : string.Join(", ", list);
+    }
+}

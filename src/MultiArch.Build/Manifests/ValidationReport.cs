@@ -1,0 +1,100 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Platforms;
+
+namespace MultiArch.Build.Manifests;
+
+public enum BinaryVerdict
+{
+    /// <summary>The entrypoint binary is for the platform's CPU.</summary>
+    Verified,
+
+    /// <summary>The entrypoint binary is for another CPU.</summary>
+    Mismatch,
+
+    /// <summary>No binary could be judged (a script without a binary interpreter, no entrypoint, zstd layers).</summary>
+    Undetermined,
+
+    /// <summary>The deep check was turned off.</summary>
+    Skipped,
+}
+
+/// <summary>What was found for one image of the index.</summary>
+public sealed record PlatformResult(
+    string Platform,
+    string ManifestDigest,
+    string? ConfigPlatform,
+    IReadOnlyList<string> Layers,
+    BinaryVerdict Binary,
+    string? Executable,
+    string? BinaryDescription,
+    string? Note);
+
+/// <summary>An attestation manifest: listed, never counted as a platform.</summary>
+public sealed record AttestationResult(string Digest, string? References, bool ReferencesImageInIndex);
+
+/// <summary>The verdict on an image index, with every finding; serializes to the JSON report and a Markdown summary.</summary>
+public sealed record ValidationReport(
+    string Image,
+    string Digest,
+    string MediaType,
+    IReadOnlyList<string> Expected,
+    IReadOnlyList<PlatformResult> Platforms,
+    IReadOnlyList<AttestationResult> Attestations,
+    [property: JsonIgnore] IReadOnlyList<Diagnostic> Diagnostics)
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public bool Passed => Diagnostics.All(d => d.Severity != DiagnosticSeverity.Error);
+
+    public string ToJson()
+    {
+        var findings = Diagnostics.Select(d => new { code = d.Code, severity = d.Severity.ToString().ToLowerInvariant(), message = d.Message }).ToList();
+        var shape = new { image = Image, digest = Digest, mediaType = MediaType, passed = Passed, expected = Expected, platforms = Platforms, attestations = Attestations, findings };
+        return JsonSerializer.Serialize(shape, JsonOptions);
+    }
+
+    public string ToMarkdown()
+    {
+        var md = new StringBuilder();
+        md.AppendLine($"### {(Passed ? "✅" : "❌")} Multi-platform image {Escape(Image)}");
+        md.AppendLine();
+        md.AppendLine($"Index `{Digest}`; expected: {string.Join(", ", Expected.Select(e => $"`{e}`"))}.");
+        md.AppendLine();
+        md.AppendLine("| Platform | Manifest | Config | Entrypoint binary | Verdict |");
+        md.AppendLine("|---|---|---|---|---|");
+        foreach (var p in Platforms)
+        {
+            md.AppendLine($"| `{p.Platform}` | `{Short(p.ManifestDigest)}` | `{p.ConfigPlatform ?? "?"}` | {Escape(p.Executable ?? "-")} {Escape(p.BinaryDescription ?? string.Empty)} | {p.Binary.ToString().ToLowerInvariant()}{(p.Note is null ? string.Empty : ": " + Escape(p.Note))} |");
+        }
+
+        if (Attestations.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine($"Attestation manifests (not platforms): {string.Join(", ", Attestations.Select(a => $"`{Short(a.Digest)}`"))}.");
+        }
+
+        if (Diagnostics.Count > 0)
+        {
+            md.AppendLine();
+            foreach (var d in Diagnostics.Where(d => d.Severity != DiagnosticSeverity.Message))
+            {
+                md.AppendLine($"- **{d.Severity.ToString().ToLowerInvariant()} {d.Code}**: {Escape(d.Message)}");
+            }
+        }
+
+        return md.ToString();
+    }
+
+    private static string Short(string digest) => digest.Length > 19 ? digest[..19] : digest;
+
+    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
+}

@@ -1,0 +1,543 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using MultiArch.Build.Images;
+using MultiArch.Build.Manifests;
+
+namespace MultiArch.Build.Registry;
+
+public sealed record RegistryOptions
+{
+    /// <summary>Hosts (host or host:port) reached over plain HTTP. Loopback hosts always are.</summary>
+    public IReadOnlyCollection<string> InsecureRegistries { get; init; } = [];
+
+    /// <summary>Attempts per request for 429, 5xx and time-outs.</summary>
+    public int MaxAttempts { get; init; } = 5;
+
+    /// <summary>First back-off delay; doubled per attempt, with jitter. A Retry-After header wins (capped at 30 s).</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>Largest manifest or index read (containerd's limit is 4 MiB).</summary>
+    public long MaxManifestBytes { get; init; } = 4 * 1024 * 1024;
+}
+
+/// <summary>A manifest or index as the registry served it, already checked against its digest.</summary>
+public sealed record ManifestResponse(byte[] Content, string MediaType, Digest Digest);
+
+/// <summary>
+/// An OCI Distribution client over HttpClient: ping, manifests by tag or digest (every Accept type this
+/// tool reads), blobs (redirects followed), uploads and manifest pushes; bearer-token and basic auth from
+/// the registry's challenge; HTTPS except for loopback and listed insecure hosts; retries with back-off on
+/// 429/5xx/time-outs; every byte read checked against its digest; coded exceptions for everything else.
+/// </summary>
+public sealed class RegistryClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly ICredentialProvider _credentials;
+    private readonly RegistryOptions _options;
+    private readonly Action<string>? _log;
+    private readonly Dictionary<string, AuthenticationHeaderValue> _authByScope = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _authLock = new(1, 1);
+    private AuthenticationHeaderValue? _basic;
+    private RegistryCredential? _credential;
+    private bool _credentialLoaded;
+
+    public RegistryClient(string registry, ICredentialProvider? credentials = null, RegistryOptions? options = null, HttpMessageHandler? handler = null, Action<string>? log = null)
+    {
+        Registry = registry;
+        _credentials = credentials ?? new DockerConfigCredentialProvider();
+        _options = options ?? new RegistryOptions();
+        _log = log;
+        var host = registry is ImageReference.DockerHub ? "registry-1.docker.io" : registry;
+        var scheme = IsLoopback(host) || _options.InsecureRegistries.Contains(registry, StringComparer.OrdinalIgnoreCase) ? "http" : "https";
+        BaseAddress = new Uri($"{scheme}://{host}/");
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { AllowAutoRedirect = true, MaxAutomaticRedirections = 10, ConnectTimeout = TimeSpan.FromSeconds(15) }, disposeHandler: true)
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    public string Registry { get; }
+
+    public Uri BaseAddress { get; }
+
+    public static bool IsLoopback(string host)
+    {
+        var name = host;
+        if (name.StartsWith('['))
+        {
+            name = name[1..name.IndexOf(']')];
+        }
+        else if (name.Count(c => c == ':') == 1)
+        {
+            name = name[..name.IndexOf(':')];
+        }
+
+        return name == "localhost" || (IPAddress.TryParse(name, out var ip) && IPAddress.IsLoopback(ip));
+    }
+
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, "v2/"), "the API root /v2/", scope: null, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, "the API root /v2/").ConfigureAwait(false);
+    }
+
+    public async Task<ManifestResponse> GetManifestAsync(string repository, string reference, CancellationToken cancellationToken)
+    {
+        var what = $"manifest {repository}:{reference}".Replace(":sha", "@sha", StringComparison.Ordinal);
+        using var response = await SendAsync(
+            () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, $"v2/{repository}/manifests/{reference}");
+                foreach (var type in MediaTypes.ManifestAccept)
+                {
+                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+                }
+
+                return request;
+            },
+            what,
+            Scope(repository, push: false),
+            cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, what).ConfigureAwait(false);
+
+        var declared = response.Content.Headers.ContentLength;
+        if (declared > _options.MaxManifestBytes)
+        {
+            throw new ContentTooLargeException(Registry, what, declared.Value, _options.MaxManifestBytes);
+        }
+
+        var content = await ReadBoundedAsync(response.Content, _options.MaxManifestBytes, what, cancellationToken).ConfigureAwait(false);
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        string? declaredType;
+        try
+        {
+            declaredType = OciJson.PeekMediaType(content);
+        }
+        catch (ManifestFormatException ex)
+        {
+            throw new InvalidManifestException($"{Registry}/{what}", ex.Reason, ex);
+        }
+
+        mediaType = declaredType ?? mediaType;
+        if (mediaType is null || !(MediaTypes.IsIndex(mediaType) || MediaTypes.IsManifest(mediaType)))
+        {
+            throw new InvalidManifestException($"{Registry}/{what}", $"media type '{mediaType ?? "(none)"}' is not an OCI or Docker v2 index or manifest");
+        }
+
+        // By digest: the bytes must hash to it. By tag: the registry's Docker-Content-Digest header must match the bytes.
+        var computed = Digest.Compute(content);
+        if (Digest.TryParse(reference, out var requested) && !requested.Value.Matches(content))
+        {
+            throw new ContentMismatchException(Registry, new Descriptor(mediaType, requested.Value, content.Length, null, new Dictionary<string, string>()), $"content hashing to {computed}");
+        }
+
+        if (response.Headers.TryGetValues("Docker-Content-Digest", out var headerValues) && Digest.TryParse(headerValues.FirstOrDefault(), out var header) && !header.Value.Matches(content))
+        {
+            throw new ContentMismatchException(Registry, new Descriptor(mediaType, header.Value, content.Length, null, new Dictionary<string, string>()), $"content hashing to {computed}");
+        }
+
+        return new ManifestResponse(content, mediaType, requested ?? computed);
+    }
+
+    /// <summary>A blob as a stream that verifies digest and size as it is read to the end.</summary>
+    public async Task<VerifyingStream> OpenBlobAsync(string repository, Descriptor descriptor, CancellationToken cancellationToken)
+    {
+        var what = $"blob {repository}@{descriptor.Digest}";
+        var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"v2/{repository}/blobs/{descriptor.Digest}"), what, Scope(repository, push: false), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await EnsureSuccessAsync(response, what).ConfigureAwait(false);
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            return new VerifyingStream(new ResponseOwningStream(stream, response), descriptor, Registry);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A small blob (a config) read whole, size-capped and verified.</summary>
+    public async Task<byte[]> GetBlobBytesAsync(string repository, Descriptor descriptor, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (descriptor.Size > maxBytes)
+        {
+            throw new ContentTooLargeException(Registry, $"blob {repository}@{descriptor.Digest}", descriptor.Size, maxBytes);
+        }
+
+        await using var stream = await OpenBlobAsync(repository, descriptor, cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    public async Task<bool> BlobExistsAsync(string repository, Digest digest, CancellationToken cancellationToken)
+    {
+        var what = $"blob {repository}@{digest}";
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Head, $"v2/{repository}/blobs/{digest}"), what, Scope(repository, push: true), cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        await EnsureSuccessAsync(response, what).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Uploads a blob (POST then a monolithic PUT), unless the registry has it already.</summary>
+    public async Task PushBlobAsync(string repository, Digest digest, byte[] content, CancellationToken cancellationToken)
+    {
+        if (await BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var what = $"upload of {repository}@{digest}";
+        using var start = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, $"v2/{repository}/blobs/uploads/"), what, Scope(repository, push: true), cancellationToken).ConfigureAwait(false);
+        if (start.StatusCode != HttpStatusCode.Accepted || start.Headers.Location is null)
+        {
+            await EnsureSuccessAsync(start, what).ConfigureAwait(false);
+            throw new RegistryProtocolException(Registry, what, $"status {(int)start.StatusCode} without an upload Location");
+        }
+
+        var location = start.Headers.Location.IsAbsoluteUri ? start.Headers.Location : new Uri(BaseAddress, start.Headers.Location);
+        var separator = location.Query.Length > 0 ? "&" : "?";
+        var target = new Uri($"{location}{separator}digest={Uri.EscapeDataString(digest.ToString())}");
+        using var put = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Put, target) { Content = new ByteArrayContent(content) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } } },
+            what,
+            Scope(repository, push: true),
+            cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(put, what).ConfigureAwait(false);
+    }
+
+    /// <summary>Puts a manifest or index under a tag or digest; returns its digest.</summary>
+    public async Task<Digest> PutManifestAsync(string repository, string reference, byte[] content, string mediaType, CancellationToken cancellationToken)
+    {
+        var what = $"manifest {repository}:{reference}";
+        using var response = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Put, $"v2/{repository}/manifests/{reference}") { Content = new ByteArrayContent(content) { Headers = { ContentType = new MediaTypeHeaderValue(mediaType) } } },
+            what,
+            Scope(repository, push: true),
+            cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, what).ConfigureAwait(false);
+        return Digest.Compute(content);
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _authLock.Dispose();
+    }
+
+    private static string Scope(string repository, bool push) => $"repository:{repository}:{(push ? "pull,push" : "pull")}";
+
+    /// <summary>Sends with auth and retries. The factory builds a fresh request per attempt.</summary>
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, string what, string? scope, CancellationToken cancellationToken)
+    {
+        var attempt = 0;
+        var authenticated = false;
+        var last = "no answer";
+        while (true)
+        {
+            attempt++;
+            using var request = create();
+            if (request.RequestUri is { IsAbsoluteUri: false } relative)
+            {
+                request.RequestUri = new Uri(BaseAddress, relative);
+            }
+
+            var auth = scope is null ? _basic : _authByScope.GetValueOrDefault(scope) ?? _basic;
+            if (auth is not null)
+            {
+                request.Headers.Authorization = auth;
+            }
+
+            HttpResponseMessage response;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.RequestTimeout);
+            try
+            {
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                last = $"no answer within {_options.RequestTimeout.TotalSeconds:0} s";
+                if (attempt >= _options.MaxAttempts)
+                {
+                    throw new RegistryUnavailableException(Registry, what, attempt, last);
+                }
+
+                await DelayAsync(attempt, null, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            catch (HttpRequestException ex) when (ex.InnerException is SocketException || ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
+            {
+                throw new RegistryUnreachableException(Registry, ex.Message, ex);
+            }
+            catch (HttpRequestException ex)
+            {
+                last = ex.Message;
+                if (attempt >= _options.MaxAttempts)
+                {
+                    throw new RegistryUnreachableException(Registry, ex.Message, ex);
+                }
+
+                await DelayAsync(attempt, null, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            _log?.Invoke($"{request.Method} {request.RequestUri} -> {(int)response.StatusCode}");
+            if (response.StatusCode == HttpStatusCode.Unauthorized && !authenticated)
+            {
+                authenticated = true;
+                var challenge = response.Headers.WwwAuthenticate.FirstOrDefault();
+                response.Dispose();
+                await AuthenticateAsync(challenge, scope, what, cancellationToken).ConfigureAwait(false);
+                attempt--;
+                continue;
+            }
+
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                response.Dispose();
+                throw new RegistryAuthException(Registry, what, hadCredentials: _credential is not null);
+            }
+
+            if ((int)response.StatusCode == 429 || (int)response.StatusCode >= 500)
+            {
+                last = $"{(int)response.StatusCode} {response.ReasonPhrase}";
+                var retryAfter = response.Headers.RetryAfter;
+                response.Dispose();
+                if (attempt >= _options.MaxAttempts)
+                {
+                    throw new RegistryUnavailableException(Registry, what, attempt, last);
+                }
+
+                await DelayAsync(attempt, retryAfter, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            return response;
+        }
+    }
+
+    private async Task DelayAsync(int attempt, RetryConditionHeaderValue? retryAfter, CancellationToken cancellationToken)
+    {
+        var delay = retryAfter?.Delta ?? (retryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : (TimeSpan?)null)
+            ?? TimeSpan.FromMilliseconds(_options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1) * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+        delay = TimeSpan.FromMilliseconds(Math.Clamp(delay.TotalMilliseconds, 0, 30_000));
+        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task AuthenticateAsync(AuthenticationHeaderValue? challenge, string? scope, string what, CancellationToken cancellationToken)
+    {
+        await _authLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_credentialLoaded)
+            {
+                _credential = await _credentials.GetAsync(Registry, cancellationToken).ConfigureAwait(false);
+                _credentialLoaded = true;
+            }
+
+            if (challenge is null || challenge.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+            {
+                if (_credential is null || _credential.IsIdentityToken)
+                {
+                    throw new RegistryAuthException(Registry, what, hadCredentials: false);
+                }
+
+                _basic = BasicHeader(_credential);
+                return;
+            }
+
+            if (!challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new RegistryProtocolException(Registry, what, $"unsupported authentication scheme '{challenge.Scheme}'");
+            }
+
+            var parameters = ParseChallenge(challenge.Parameter ?? string.Empty);
+            if (!parameters.TryGetValue("realm", out var realm) || !Uri.TryCreate(realm, UriKind.Absolute, out var realmUri))
+            {
+                throw new RegistryProtocolException(Registry, what, "a Bearer challenge without a valid realm");
+            }
+
+            var tokenScope = scope ?? parameters.GetValueOrDefault("scope");
+            var query = new List<string>();
+            if (parameters.TryGetValue("service", out var service))
+            {
+                query.Add("service=" + Uri.EscapeDataString(service));
+            }
+
+            if (tokenScope is not null)
+            {
+                query.Add("scope=" + Uri.EscapeDataString(tokenScope));
+            }
+
+            using var tokenRequest = new HttpRequestMessage(HttpMethod.Get, new UriBuilder(realmUri) { Query = string.Join('&', query) }.Uri);
+            if (_credential is { IsIdentityToken: false })
+            {
+                tokenRequest.Headers.Authorization = BasicHeader(_credential);
+            }
+
+            using var tokenResponse = await _http.SendAsync(tokenRequest, cancellationToken).ConfigureAwait(false);
+            if (tokenResponse.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                throw new RegistryAuthException(Registry, what, hadCredentials: _credential is not null);
+            }
+
+            if (tokenResponse.StatusCode == HttpStatusCode.Forbidden)
+            {
+                throw new RegistryForbiddenException(Registry, what);
+            }
+
+            if (!tokenResponse.IsSuccessStatusCode)
+            {
+                throw new RegistryProtocolException(Registry, what, $"the token service answered {(int)tokenResponse.StatusCode}");
+            }
+
+            var body = await ReadBoundedAsync(tokenResponse.Content, 1024 * 1024, "token", cancellationToken).ConfigureAwait(false);
+            string? token;
+            try
+            {
+                using var doc = JsonDocument.Parse(body);
+                token = (doc.RootElement.TryGetProperty("token", out var t) ? t.GetString() : null)
+                    ?? (doc.RootElement.TryGetProperty("access_token", out var a) ? a.GetString() : null);
+            }
+            catch (JsonException)
+            {
+                token = null;
+            }
+
+            if (string.IsNullOrEmpty(token))
+            {
+                throw new RegistryProtocolException(Registry, what, "the token service's answer holds no token");
+            }
+
+            _authByScope[tokenScope ?? string.Empty] = new AuthenticationHeaderValue("Bearer", token);
+            if (scope is null)
+            {
+                _basic = _authByScope[string.Empty];
+            }
+        }
+        finally
+        {
+            _authLock.Release();
+        }
+    }
+
+    private static AuthenticationHeaderValue BasicHeader(RegistryCredential credential)
+        => new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Secret}")));
+
+    internal static Dictionary<string, string> ParseChallenge(string parameter)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var i = 0;
+        while (i < parameter.Length)
+        {
+            while (i < parameter.Length && (parameter[i] == ',' || char.IsWhiteSpace(parameter[i])))
+            {
+                i++;
+            }
+
+            var eq = parameter.IndexOf('=', i);
+            if (eq < 0)
+            {
+                break;
+            }
+
+            var key = parameter[i..eq].Trim();
+            i = eq + 1;
+            string value;
+            if (i < parameter.Length && parameter[i] == '"')
+            {
+                var end = parameter.IndexOf('"', i + 1);
+                end = end < 0 ? parameter.Length : end;
+                value = parameter[(i + 1)..end];
+                i = end + 1;
+            }
+            else
+            {
+                var end = parameter.IndexOf(',', i);
+                end = end < 0 ? parameter.Length : end;
+                value = parameter[i..end].Trim();
+                i = end;
+            }
+
+            result[key] = value;
+        }
+
+        return result;
+    }
+
+    private async Task EnsureSuccessAsync(HttpResponseMessage response, string what)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        switch (response.StatusCode)
+        {
+            case HttpStatusCode.NotFound:
+                throw new RegistryNotFoundException(Registry, what);
+            case HttpStatusCode.Forbidden:
+                throw new RegistryForbiddenException(Registry, what);
+            case >= HttpStatusCode.MultipleChoices and < HttpStatusCode.BadRequest:
+                throw new RegistryProtocolException(Registry, what, $"redirected more than 10 times (status {(int)response.StatusCode}, a redirect loop?)");
+            default:
+                var body = await ReadBoundedAsync(response.Content, 4096, what, CancellationToken.None, truncate: true).ConfigureAwait(false);
+                throw new RegistryProtocolException(Registry, what, $"status {(int)response.StatusCode}: {Encoding.UTF8.GetString(body).Trim()}");
+        }
+    }
+
+    private async Task<byte[]> ReadBoundedAsync(HttpContent content, long limit, string what, CancellationToken cancellationToken, bool truncate = false)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16384];
+        int n;
+        while ((n = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + n > limit)
+            {
+                if (truncate)
+                {
+                    buffer.Write(chunk, 0, (int)(limit - buffer.Length));
+                    break;
+                }
+
+                throw new ContentTooLargeException(Registry, what, buffer.Length + n, limit);
+            }
+
+            buffer.Write(chunk, 0, n);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Keeps the HTTP response alive as long as its body stream is read.</summary>
+    private sealed class ResponseOwningStream(Stream inner, HttpResponseMessage response) : ReadOnlyStream
+    {
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                response.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Images;
+using MultiArch.Build.Manifests;
+using MultiArch.Build.Platforms;
+using MultiArch.Build.Registry;
+using MultiArch.Build.Resources;
+
+namespace MultiArch.Build.Tasks;
+
+public sealed partial class ValidateContainerImage : MultiArchTask
+{
+    protected override async System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(Image))
+        {
+            LogDiagnostic(Diagnostic.Error(nameof(Strings.ValidationImageRequired)));
+            return;
+        }
+
+        var options = new RegistryOptions { InsecureRegistries = ContainerPlatformResolver.Split(InsecureRegistries).ToList() };
+        await using var source = ImageSources.Open(Image.Trim(), options, log: line => Log.LogMessage(MessageImportance.Low, line));
+        var report = await new ManifestValidator().ValidateAsync(
+            source,
+            new ValidationOptions { ExpectedPlatforms = ExpectedPlatforms.Select(p => OciPlatform.Parse(p.ItemSpec)).ToList(), DeepCheck = DeepCheck },
+            cancellationToken).ConfigureAwait(false);
+
+        LogDiagnostics(report.Diagnostics);
+        IndexDigest = report.Digest;
+        ValidatedPlatforms = report.Platforms.Select(p =>
+        {
+            var item = new TaskItem(p.Platform);
+            item.SetMetadata("ManifestDigest", p.ManifestDigest);
+            item.SetMetadata("Binary", p.Binary.ToString());
+            item.SetMetadata("Executable", p.Executable ?? string.Empty);
+            return (ITaskItem)item;
+        }).ToArray();
+        WriteReports(report);
+
+        if (report.Passed)
+        {
+            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ValidationPassed), report.Image, report.Digest, report.Platforms.Count, report.Platforms.Count(p => p.Binary == BinaryVerdict.Verified), report.Attestations.Count);
+        }
+    }
+
+    private void WriteReports(ValidationReport report)
+    {
+        var markdown = report.ToMarkdown();
+        try
+        {
+            if (!string.IsNullOrWhiteSpace(ReportPath))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(ReportPath))!);
+                File.WriteAllText(ReportPath, report.ToJson());
+                File.WriteAllText(Path.ChangeExtension(ReportPath, ".md"), markdown);
+                Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.ValidationReportWritten), ReportPath);
+            }
+
+            // GitHub Actions shows this file on the run's summary page.
+            var summary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
+            if (!string.IsNullOrEmpty(summary))
+            {
+                File.AppendAllText(summary, markdown + Environment.NewLine);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogDiagnostic(Diagnostic.Warning(nameof(Strings.ValidationReportWriteFailed), ReportPath, ex.Message));
+        }
+    }
+}

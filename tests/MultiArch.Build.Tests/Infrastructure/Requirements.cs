@@ -1,0 +1,144 @@
+using System.Net.Http;
+using MultiArch.Build.Processes;
+
+namespace MultiArch.Build.Tests.Infrastructure;
+
+/// <summary>
+/// What the real-service tests need, probed once per run. Each property is null when present, or says
+/// exactly what is missing and how to get it (the skip message).
+/// </summary>
+public static class Environments
+{
+    private static readonly Lazy<string?> RegistryProbe = new(() => ProbeRegistry("MULTIARCH_TEST_REGISTRY", expectAuth: false));
+    private static readonly Lazy<string?> AuthRegistryProbe = new(() => ProbeRegistry("MULTIARCH_TEST_AUTH_REGISTRY", expectAuth: true));
+    private static readonly Lazy<string?> BusyboxProbe = new(ProbeBusybox);
+    private static readonly Lazy<string?> DockerProbe = new(() => ProbeCommand("docker engine", "docker", "info", "--format", "{{.ServerVersion}}"));
+    private static readonly Lazy<string?> BuildxProbe = new(() => ProbeCommand("docker buildx", "docker", "buildx", "version"));
+    private static readonly Lazy<string?> PodmanProbe = new(() => ProbeCommand("podman", "podman", "version", "--format", "{{.Client.Version}}"));
+    private static readonly Lazy<string?> EmulationProbe = new(ProbeEmulation);
+
+    public static string? RegistryMissing => RegistryProbe.Value;
+
+    public static string? AuthRegistryMissing => AuthRegistryProbe.Value;
+
+    public static string? BusyboxMissing => BusyboxProbe.Value;
+
+    public static string? DockerMissing => DockerProbe.Value;
+
+    public static string? BuildxMissing => BuildxProbe.Value;
+
+    public static string? PodmanMissing => PodmanProbe.Value;
+
+    public static string? EmulationMissing => EmulationProbe.Value;
+
+    public static string Registry => Environment.GetEnvironmentVariable("MULTIARCH_TEST_REGISTRY")!;
+
+    public static string AuthRegistry => Environment.GetEnvironmentVariable("MULTIARCH_TEST_AUTH_REGISTRY")!;
+
+    public static string AuthUser => Environment.GetEnvironmentVariable("MULTIARCH_TEST_AUTH_USER") ?? "multiarch";
+
+    public static string AuthPassword => File.ReadAllText(Environment.GetEnvironmentVariable("MULTIARCH_TEST_AUTH_PASSWORD_FILE")!).Trim();
+
+    /// <summary>Real per-architecture busybox binaries (Debian's busybox-static), by Debian architecture name.</summary>
+    public static byte[] Busybox(string debianArch)
+        => File.ReadAllBytes(Path.Combine(Environment.GetEnvironmentVariable("MULTIARCH_TEST_BUSYBOX_DIR")!, debianArch, "busybox"));
+
+    private static string? ProbeRegistry(string variable, bool expectAuth)
+    {
+        var address = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrEmpty(address))
+        {
+            return $"needs a loopback OCI registry: {variable} is not set (build/env/registry.sh start prints it; build/test.sh sets it)";
+        }
+
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            using var response = http.GetAsync($"http://{address}/v2/").GetAwaiter().GetResult();
+            var ok = expectAuth ? response.StatusCode == System.Net.HttpStatusCode.Unauthorized : response.IsSuccessStatusCode;
+            return ok ? null : $"the registry at {address} ({variable}) answered {(int)response.StatusCode} on /v2/";
+        }
+        catch (HttpRequestException ex)
+        {
+            return $"the registry at {address} ({variable}) is not reachable: {ex.Message}";
+        }
+    }
+
+    private static string? ProbeBusybox()
+    {
+        var dir = Environment.GetEnvironmentVariable("MULTIARCH_TEST_BUSYBOX_DIR");
+        if (string.IsNullOrEmpty(dir))
+        {
+            return "needs per-architecture busybox binaries: MULTIARCH_TEST_BUSYBOX_DIR is not set (build/env/install.sh fetches them)";
+        }
+
+        var missing = new[] { "amd64", "arm64", "armhf", "s390x", "ppc64el" }.Where(a => !File.Exists(Path.Combine(dir, a, "busybox"))).ToList();
+        return missing.Count == 0 ? null : $"busybox binaries missing in {dir} for: {string.Join(", ", missing)} (run build/env/install.sh)";
+    }
+
+    private static string? ProbeCommand(string what, string file, params string[] args)
+    {
+        try
+        {
+            var result = ProcessRunner.Instance.RunAsync(new ProcessSpec(file, args)).GetAwaiter().GetResult();
+            return result.Succeeded ? null : $"needs {what}: `{file} {string.Join(' ', args)}` failed: {result.Tail(2)}";
+        }
+        catch (ToolNotFoundException)
+        {
+            return $"needs {what}: '{file}' is not installed";
+        }
+    }
+
+    private static string? ProbeEmulation()
+    {
+        foreach (var handler in new[] { "qemu-aarch64", "qemu-arm", "qemu-s390x", "qemu-ppc64le" })
+        {
+            var path = Path.Combine("/proc/sys/fs/binfmt_misc", handler);
+            if (!File.Exists(path) || !File.ReadAllText(path).StartsWith("enabled", StringComparison.Ordinal))
+            {
+                return $"needs QEMU emulation: binfmt handler {handler} is not registered (apt-get install qemu-user-static binfmt-support; update-binfmts --enable)";
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>Skips a test, with the reason, unless everything it names is present. A skip is never a pass.</summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Class, AllowMultiple = false)]
+public sealed class RequiresAttribute : ConditionBaseAttribute
+{
+    private readonly string[] _needs;
+
+    public RequiresAttribute(params string[] needs)
+        : base(ConditionMode.Include)
+    {
+        _needs = needs;
+    }
+
+    public const string Registry = "registry";
+    public const string AuthRegistry = "auth-registry";
+    public const string Busybox = "busybox";
+    public const string Docker = "docker";
+    public const string Buildx = "buildx";
+    public const string Podman = "podman";
+    public const string Emulation = "emulation";
+
+    public override string GroupName => "Requires";
+
+    public override bool ShouldRun => Missing().Count == 0;
+
+    public override string? IgnoreMessage => string.Join("; ", Missing());
+
+    private List<string> Missing() => _needs.Select(n => n switch
+    {
+        Registry => Environments.RegistryMissing,
+        AuthRegistry => Environments.AuthRegistryMissing,
+        Busybox => Environments.BusyboxMissing,
+        Docker => Environments.DockerMissing,
+        Buildx => Environments.BuildxMissing,
+        Podman => Environments.PodmanMissing,
+        Emulation => Environments.EmulationMissing,
+        _ => $"unknown requirement '{n}'",
+    }).OfType<string>().ToList();
+}
