@@ -190,9 +190,9 @@ public sealed class RegistryClient : IDisposable
     }
 
     /// <summary>Uploads a blob (POST then a monolithic PUT), unless the registry has it already.</summary>
-    public async Task PushBlobAsync(string repository, Digest digest, byte[] content, CancellationToken cancellationToken)
+    public async Task PushBlobAsync(string repository, Digest digest, byte[] content, CancellationToken cancellationToken, bool skipIfPresent = true)
     {
-        if (await BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false))
+        if (skipIfPresent && await BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false))
         {
             return;
         }

@@ -40,7 +40,8 @@ public sealed partial class ValidateContainerImage : MultiArchTask
 
         if (report.Passed)
         {
-            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ValidationPassed), report.Image, report.Digest, report.Platforms.Count, report.Platforms.Count(p => p.Binary == BinaryVerdict.Verified), report.Attestations.Count);
+            var named = report.Image.Contains(report.Digest, StringComparison.Ordinal) ? report.Image : $"{report.Image}@{report.Digest}";
+            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ValidationPassed), named, report.Platforms.Count, report.Platforms.Count(p => p.Binary == BinaryVerdict.Verified), report.Attestations.Count);
         }
     }
 

@@ -1,0 +1,152 @@
+using System.Globalization;
+
+namespace MultiArch.Build.Buildx;
+
+/// <summary>Argument lists for <c>docker buildx build</c> and <c>podman build</c>/<c>manifest push</c>. Pure.</summary>
+public static class BuildCommands
+{
+    public static IReadOnlyList<string> Buildx(BuildRequest r)
+    {
+        var args = new List<string> { "buildx", "build" };
+        if (r.Builder is { Length: > 0 })
+        {
+            args.AddRange(["--builder", r.Builder]);
+        }
+
+        args.AddRange(["--platform", string.Join(",", r.Platforms.Select(p => p.ToString())), "--file", r.Dockerfile, "--progress", "plain"]);
+        if (r.Target is { Length: > 0 })
+        {
+            args.AddRange(["--target", r.Target]);
+        }
+
+        AddCommon(args, r, annotations: true);
+        foreach (var from in r.CacheFrom)
+        {
+            args.AddRange(["--cache-from", from]);
+        }
+
+        foreach (var to in r.CacheTo)
+        {
+            args.AddRange(["--cache-to", to]);
+        }
+
+        if (r.Provenance is { } provenance)
+        {
+            args.Add(provenance ? "--provenance=true" : "--provenance=false");
+        }
+
+        if (r.Sbom is { } sbom)
+        {
+            args.Add(sbom ? "--sbom=true" : "--sbom=false");
+        }
+
+        if (r.MetadataFile is { Length: > 0 })
+        {
+            args.AddRange(["--metadata-file", r.MetadataFile]);
+        }
+
+        switch (r.Output)
+        {
+            case BuildOutputKind.Push when r.TagAtBuild:
+                foreach (var tag in r.Tags)
+                {
+                    args.AddRange(["--tag", tag]);
+                }
+
+                args.Add("--push");
+                break;
+            case BuildOutputKind.Push:
+                // Untagged: the index is reachable only by its digest until validation lets the tags point at it.
+                args.AddRange(["--output", $"type=image,name={r.Repository},push-by-digest=true,name-canonical=true,push=true"]);
+                break;
+            case BuildOutputKind.Archive:
+                args.AddRange(["--output", $"type=oci,dest={r.ArchivePath}"]);
+                break;
+            case BuildOutputKind.Load:
+                foreach (var tag in r.Tags)
+                {
+                    args.AddRange(["--tag", tag]);
+                }
+
+                args.Add("--load");
+                break;
+        }
+
+        args.Add(r.Context);
+        return args;
+    }
+
+    /// <summary><c>podman build --platform a,b --manifest NAME ...</c>: one manifest list for all platforms.</summary>
+    public static IReadOnlyList<string> PodmanBuild(BuildRequest r, string manifestName)
+    {
+        var args = new List<string>
+        {
+            "build", "--platform", string.Join(",", r.Platforms.Select(p => p.ToString())), "--manifest", manifestName, "--file", r.Dockerfile, "--layers",
+        };
+        if (r.Target is { Length: > 0 })
+        {
+            args.AddRange(["--target", r.Target]);
+        }
+
+        if (r.InsecureRegistries.Count > 0)
+        {
+            // podman has no per-registry switch on the command line; base images from plain-HTTP registries need this.
+            args.Add("--tls-verify=false");
+        }
+
+        AddCommon(args, r, annotations: false);
+        args.Add(r.Context);
+        return args;
+    }
+
+    public static IReadOnlyList<string> PodmanPushArchive(string manifestName, string archivePath)
+        => ["manifest", "push", "--all", manifestName, $"oci-archive:{archivePath}"];
+
+    private static void AddCommon(List<string> args, BuildRequest r, bool annotations)
+    {
+        foreach (var (key, value) in r.BuildArgs)
+        {
+            args.AddRange(["--build-arg", $"{key}={value}"]);
+        }
+
+        foreach (var (key, value) in r.Labels)
+        {
+            args.AddRange(["--label", $"{key}={value}"]);
+        }
+
+        if (annotations)
+        {
+            foreach (var annotation in r.Annotations)
+            {
+                args.AddRange(["--annotation", annotation]);
+            }
+        }
+
+        foreach (var secret in r.Secrets)
+        {
+            var spec = secret.Source is { Length: > 0 } ? $"id={secret.Id},src={secret.Source}" : $"id={secret.Id},env={secret.Environment}";
+            args.AddRange(["--secret", spec]);
+        }
+    }
+
+    /// <summary>The standard OCI labels from project properties; empty values are left out.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> StandardLabels(string? version, string? source, string? revision, DateTimeOffset? created, string? title, string? description)
+    {
+        var labels = new List<KeyValuePair<string, string>>();
+        void Add(string key, string? value)
+        {
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                labels.Add(new("org.opencontainers.image." + key, value.Trim()));
+            }
+        }
+
+        Add("title", title);
+        Add("description", description);
+        Add("version", version);
+        Add("source", source);
+        Add("revision", revision);
+        Add("created", created?.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+        return labels;
+    }
+}

@@ -1,0 +1,83 @@
+using MultiArch.Build.Platforms;
+
+namespace MultiArch.Build.Buildx;
+
+public enum ContainerCliKind
+{
+    Docker,
+    Podman,
+}
+
+public enum BuildOutputKind
+{
+    /// <summary>Pushed to a registry (by digest first when tags come after validation).</summary>
+    Push,
+
+    /// <summary>An OCI layout archive on disk.</summary>
+    Archive,
+
+    /// <summary>Loaded into the local engine.</summary>
+    Load,
+}
+
+/// <summary>A <c>--secret</c>: from a file (<c>Source</c>) or an environment variable (<c>Environment</c>). Never its value.</summary>
+public sealed record BuildSecret(string Id, string? Source, string? Environment);
+
+/// <summary>Everything one multi-platform build needs, independent of the CLI that runs it.</summary>
+public sealed record BuildRequest
+{
+    public required IReadOnlyList<OciPlatform> Platforms { get; init; }
+
+    public required string Dockerfile { get; init; }
+
+    public required string Context { get; init; }
+
+    public string? Target { get; init; }
+
+    /// <summary>The builder to use (<c>--builder</c>); null: buildx's current one.</summary>
+    public string? Builder { get; init; }
+
+    public IReadOnlyList<KeyValuePair<string, string>> BuildArgs { get; init; } = [];
+
+    public IReadOnlyList<KeyValuePair<string, string>> Labels { get; init; } = [];
+
+    /// <summary><c>--annotation</c> values as written (<c>index:org.opencontainers.image.source=...</c>).</summary>
+    public IReadOnlyList<string> Annotations { get; init; } = [];
+
+    public IReadOnlyList<string> CacheFrom { get; init; } = [];
+
+    public IReadOnlyList<string> CacheTo { get; init; } = [];
+
+    /// <summary>null: buildx's default (provenance on, SBOM off).</summary>
+    public bool? Provenance { get; init; }
+
+    public bool? Sbom { get; init; }
+
+    public IReadOnlyList<BuildSecret> Secrets { get; init; } = [];
+
+    public required BuildOutputKind Output { get; init; }
+
+    /// <summary>For Push: the repository without tag (<c>registry/repo</c>).</summary>
+    public string? Repository { get; init; }
+
+    /// <summary>Full references to tag (<c>registry/repo:tag</c>); at build time only when <see cref="TagAtBuild"/>.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>Push the tags with the build (validation after); false: push by digest, tag after validation.</summary>
+    public bool TagAtBuild { get; init; }
+
+    /// <summary>For Archive (and podman pushes, which go through an archive): the OCI archive path.</summary>
+    public string? ArchivePath { get; init; }
+
+    public string? MetadataFile { get; init; }
+
+    /// <summary>Registries reached over plain HTTP (podman pulls base images with --tls-verify=false from them).</summary>
+    public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
+
+    /// <summary>Values to keep out of logged command lines: build args whose name says they are secret.</summary>
+    public IReadOnlyList<string> SensitiveValues
+        => BuildArgs.Where(a => IsSensitiveName(a.Key)).Select(a => a.Value).Where(v => v.Length > 0).ToList();
+
+    public static bool IsSensitiveName(string name)
+        => new[] { "TOKEN", "PASSWORD", "PASSWD", "SECRET", "APIKEY", "API_KEY", "CREDENTIAL", "PRIVATE_KEY" }.Any(s => name.Contains(s, StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,99 @@
+using MultiArch.Build.Images;
+using MultiArch.Build.Manifests;
+
+namespace MultiArch.Build.Registry;
+
+/// <summary>
+/// Copies an image index from any source (an OCI archive written by podman or buildx) into a registry,
+/// by digest only: blobs, then image manifests, then the index. Tags are pointed at it separately
+/// (<see cref="TagAsync"/>), after validation.
+/// </summary>
+public sealed class ImagePublisher(RegistryClient client, string repository)
+{
+    public async Task<Digest> PushByDigestAsync(IImageSource source, CancellationToken cancellationToken)
+    {
+        var (rootContent, rootType, rootDigest) = await source.ReadRootAsync(cancellationToken).ConfigureAwait(false);
+        if (MediaTypes.IsIndex(rootType))
+        {
+            var index = ParseIndex(source, rootContent, rootType);
+            foreach (var entry in index.Manifests)
+            {
+                await PushManifestTreeAsync(source, entry, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await PushImageBlobsAsync(source, ParseManifest(source, rootContent, rootType), cancellationToken).ConfigureAwait(false);
+        }
+
+        await client.PutManifestAsync(repository, rootDigest.ToString(), rootContent, rootType, cancellationToken).ConfigureAwait(false);
+        return rootDigest;
+    }
+
+    /// <summary>Points each tag at the manifest or index with this digest (the registry already holds it).</summary>
+    public async Task TagAsync(Digest digest, IEnumerable<string> tags, CancellationToken cancellationToken)
+    {
+        var manifest = await client.GetManifestAsync(repository, digest.ToString(), cancellationToken).ConfigureAwait(false);
+        foreach (var tag in tags)
+        {
+            await client.PutManifestAsync(repository, tag, manifest.Content, manifest.MediaType, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PushManifestTreeAsync(IImageSource source, Descriptor entry, CancellationToken cancellationToken)
+    {
+        var content = await source.ReadManifestAsync(entry, cancellationToken).ConfigureAwait(false);
+        if (MediaTypes.IsIndex(entry.MediaType))
+        {
+            foreach (var nested in ParseIndex(source, content, entry.MediaType).Manifests)
+            {
+                await PushManifestTreeAsync(source, nested, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await PushImageBlobsAsync(source, ParseManifest(source, content, entry.MediaType), cancellationToken).ConfigureAwait(false);
+        }
+
+        await client.PutManifestAsync(repository, entry.Digest.ToString(), content, entry.MediaType, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task PushImageBlobsAsync(IImageSource source, ImageManifest manifest, CancellationToken cancellationToken)
+    {
+        foreach (var blob in manifest.Layers.Prepend(manifest.Config))
+        {
+            if (await client.BlobExistsAsync(repository, blob.Digest, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            // Blobs are read verified from the source; an upload holds one blob in memory at a time.
+            var bytes = await source.ReadBlobAsync(blob, long.MaxValue, cancellationToken).ConfigureAwait(false);
+            await client.PushBlobAsync(repository, blob.Digest, bytes, cancellationToken, skipIfPresent: false).ConfigureAwait(false);
+        }
+    }
+
+    private static ImageIndex ParseIndex(IImageSource source, byte[] content, string mediaType)
+    {
+        try
+        {
+            return OciJson.ReadIndex(content, mediaType);
+        }
+        catch (ManifestFormatException ex)
+        {
+            throw new InvalidManifestException(source.Name, ex.Reason, ex);
+        }
+    }
+
+    private static ImageManifest ParseManifest(IImageSource source, byte[] content, string mediaType)
+    {
+        try
+        {
+            return OciJson.ReadManifest(content, mediaType);
+        }
+        catch (ManifestFormatException ex)
+        {
+            throw new InvalidManifestException(source.Name, ex.Reason, ex);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using Microsoft.Build.Framework;
+
+namespace MultiArch.Build.Tasks;
+
+/// <summary>
+/// Preflights the CLI and builder, then builds every platform in one <c>docker buildx build</c> (or
+/// <c>podman build --manifest</c>). Pushing goes by digest only; tags follow validation (TagContainerImage).
+/// </summary>
+public sealed partial class BuildContainerImage
+{
+    /// <summary>The CLI the preflight chose: <c>docker</c> or <c>podman</c>.</summary>
+    [Required]
+    public string Cli { get; set; } = "";
+
+    /// <summary>The builder the preflight chose (<c>--builder</c>); empty: buildx's current one.</summary>
+    public string Builder { get; set; } = "";
+
+    [Required]
+    public ITaskItem[] Platforms { get; set; } = Array.Empty<ITaskItem>();
+
+    [Required]
+    public string Dockerfile { get; set; } = "";
+
+    [Required]
+    public string Context { get; set; } = "";
+
+    public string Target { get; set; } = "";
+
+    /// <summary><c>ContainerRegistry</c>: when set, the image is pushed there.</summary>
+    public string Registry { get; set; } = "";
+
+    [Required]
+    public string Repository { get; set; } = "";
+
+    /// <summary>Tags (ContainerImageTag and ContainerImageTags), ';' separated.</summary>
+    public string Tags { get; set; } = "";
+
+    public ITaskItem[] BuildArgs { get; set; } = Array.Empty<ITaskItem>();
+
+    /// <summary><c>@(ContainerLabel)</c>: Identity = key, <c>Value</c>.</summary>
+    public ITaskItem[] Labels { get; set; } = Array.Empty<ITaskItem>();
+
+    /// <summary><c>@(ContainerAnnotation)</c>: Identity = key (optionally <c>index:</c>/<c>manifest:</c> prefixed), <c>Value</c>.</summary>
+    public ITaskItem[] Annotations { get; set; } = Array.Empty<ITaskItem>();
+
+    /// <summary><c>@(ContainerBuildSecret)</c>: Identity = id, <c>Source</c> (file) or <c>Environment</c> (variable name).</summary>
+    public ITaskItem[] Secrets { get; set; } = Array.Empty<ITaskItem>();
+
+    public string CacheFrom { get; set; } = "";
+
+    public string CacheTo { get; set; } = "";
+
+    /// <summary>true/false, or empty for buildx's default.</summary>
+    public string Provenance { get; set; } = "";
+
+    public string Sbom { get; set; } = "";
+
+    /// <summary>Without a registry: the OCI archive written (default obj/multiarch/image.tar).</summary>
+    public string ArchiveOutputPath { get; set; } = "";
+
+    /// <summary>Load into the local engine instead of writing an archive (single platform, or the containerd image store).</summary>
+    public bool Load { get; set; }
+
+    /// <summary>Push by digest and let the tags follow validation (default); false: tags are pushed with the build.</summary>
+    public bool ValidateBeforeTag { get; set; } = true;
+
+    public string InsecureRegistries { get; set; } = "";
+
+    [Required]
+    public string IntermediateDirectory { get; set; } = "";
+
+    public string ImageVersion { get; set; } = "";
+
+    public string SourceUrl { get; set; } = "";
+
+    public string Revision { get; set; } = "";
+
+    public string Title { get; set; } = "";
+
+    public string Description { get; set; } = "";
+
+    /// <summary>The built image: <c>registry/repo@sha256:...</c> when pushed, the archive path otherwise.</summary>
+    [Output]
+    public string Image { get; private set; } = "";
+
+    [Output]
+    public string IndexDigest { get; private set; } = "";
+
+    /// <summary>Full references still to be pointed at the digest (when tags follow validation).</summary>
+    [Output]
+    public ITaskItem[] PendingTags { get; private set; } = Array.Empty<ITaskItem>();
+
+    /// <summary>One item per platform of the built index: Identity = platform, metadata <c>ManifestDigest</c>.</summary>
+    [Output]
+    public ITaskItem[] BuiltPlatforms { get; private set; } = Array.Empty<ITaskItem>();
+}

@@ -1,0 +1,37 @@
+using Microsoft.Build.Framework;
+
+namespace MultiArch.Build.Tasks;
+
+/// <summary>
+/// Fails fast before any build step: finds the CLI and buildx, checks the daemon and the builder, and
+/// refuses builds that cannot work, each with a coded error that says how to fix it.
+/// </summary>
+public sealed partial class PreflightContainerBuild
+{
+    /// <summary><c>ContainerCli</c>: <c>docker</c>, <c>podman</c>, or empty (docker when its buildx works, else podman).</summary>
+    public string Cli { get; set; } = "";
+
+    /// <summary><c>ContainerBuilder</c>; empty: <c>BUILDX_BUILDER</c>, else buildx's current builder.</summary>
+    public string Builder { get; set; } = "";
+
+    /// <summary><c>ContainerCreateBuilder</c>: create (once) and use a docker-container builder when the current one cannot do multi-platform.</summary>
+    public bool CreateBuilder { get; set; }
+
+    [Required]
+    public ITaskItem[] Platforms { get; set; } = Array.Empty<ITaskItem>();
+
+    /// <summary>push, archive or load.</summary>
+    [Required]
+    public string Output { get; set; } = "";
+
+    [Output]
+    public string UsedCli { get; private set; } = "";
+
+    /// <summary>The builder to pass as <c>--builder</c> (empty: the current one).</summary>
+    [Output]
+    public string UsedBuilder { get; private set; } = "";
+
+    /// <summary>Platforms the builder runs without emulation, comma-joined.</summary>
+    [Output]
+    public string NativePlatforms { get; private set; } = "";
+}
