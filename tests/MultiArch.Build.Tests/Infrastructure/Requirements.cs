@@ -16,6 +16,12 @@ public static class Environments
     private static readonly Lazy<string?> BuildxProbe = new(() => ProbeCommand("docker buildx", "docker", "buildx", "version"));
     private static readonly Lazy<string?> PodmanProbe = new(() => ProbeCommand("podman", "podman", "version", "--format", "{{.Client.Version}}"));
     private static readonly Lazy<string?> EmulationProbe = new(ProbeEmulation);
+    private static readonly Lazy<string?> BaseImageProbe = new(() => string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MULTIARCH_BASE_IMAGE"))
+        ? "needs the multi-platform base image in the loopback registry: MULTIARCH_BASE_IMAGE is not set (build/env/base-images.sh pushes it)"
+        : null);
+    private static readonly Lazy<string?> BuildxBuilderProbe = new(() => BuildxProbe.Value ?? (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MULTIARCH_TEST_BUILDX_BUILDER"))
+        ? "needs a multi-platform buildx builder: MULTIARCH_TEST_BUILDX_BUILDER is not set (build/env/buildkit.sh sets it when buildkitd is installed)"
+        : null));
 
     public static string? RegistryMissing => RegistryProbe.Value;
 
@@ -30,6 +36,14 @@ public static class Environments
     public static string? PodmanMissing => PodmanProbe.Value;
 
     public static string? EmulationMissing => EmulationProbe.Value;
+
+    public static string? BaseImageMissing => BaseImageProbe.Value;
+
+    public static string? BuildxBuilderMissing => BuildxBuilderProbe.Value;
+
+    public static string BaseImage => Environment.GetEnvironmentVariable("MULTIARCH_BASE_IMAGE")!;
+
+    public static string BuildxBuilder => Environment.GetEnvironmentVariable("MULTIARCH_TEST_BUILDX_BUILDER")!;
 
     public static string Registry => Environment.GetEnvironmentVariable("MULTIARCH_TEST_REGISTRY")!;
 
@@ -123,6 +137,8 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
     public const string Buildx = "buildx";
     public const string Podman = "podman";
     public const string Emulation = "emulation";
+    public const string BaseImage = "base-image";
+    public const string BuildxBuilder = "buildx-builder";
 
     public override string GroupName => "Requires";
 
@@ -139,6 +155,8 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
         Buildx => Environments.BuildxMissing,
         Podman => Environments.PodmanMissing,
         Emulation => Environments.EmulationMissing,
+        BaseImage => Environments.BaseImageMissing,
+        BuildxBuilder => Environments.BuildxBuilderMissing,
         _ => $"unknown requirement '{n}'",
     }).OfType<string>().ToList();
 }

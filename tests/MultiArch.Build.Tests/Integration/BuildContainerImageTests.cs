@@ -1,0 +1,183 @@
+using System.Text;
+using MultiArch.Build.Manifests;
+using MultiArch.Build.Registry;
+using MultiArch.Build.Tests.Infrastructure;
+
+namespace MultiArch.Build.Tests.Integration;
+
+/// <summary>
+/// `dotnet build` on SDK-door projects with real builds: podman with QEMU, buildx with a real BuildKit,
+/// and Debian's docker engine whose default builder has the docker driver.
+/// </summary>
+[TestClass]
+public sealed class BuildContainerImageTests
+{
+    private const string OperatorDockerfile = """
+        ARG BASE_IMAGE
+        FROM ${BASE_IMAGE}
+        COPY watches.yaml /opt/helm/watches.yaml
+        COPY entrypoint.sh /usr/local/bin/entrypoint.sh
+        RUN ["/bin/busybox", "sh", "-c", "/bin/busybox mkdir -p /bin && /bin/busybox --install -s /bin && chmod 755 /usr/local/bin/entrypoint.sh"]
+        ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]
+        """;
+
+    private static async Task<(ThrowAwayProject Project, string Repository)> OperatorAsync(string platforms, string extra = "", string dockerfile = OperatorDockerfile)
+    {
+        var repository = $"it/op{Guid.NewGuid():N}"[..20];
+        var project = await ThrowAwayProject.SdkDoorAsync($"""
+              <PropertyGroup>
+                <ContainerPlatforms>{platforms}</ContainerPlatforms>
+                <ContainerRepository>{repository}</ContainerRepository>
+                <ContainerImageTag>v1</ContainerImageTag>
+                <ContainerInsecureRegistries>{Environment.GetEnvironmentVariable("MULTIARCH_TEST_REGISTRY")}</ContainerInsecureRegistries>
+            {extra}
+              </PropertyGroup>
+              <ItemGroup>
+                <ContainerBuildArg Include="BASE_IMAGE" Value="{Environment.GetEnvironmentVariable("MULTIARCH_BASE_IMAGE")}" />
+              </ItemGroup>
+            """);
+        project.WriteFile("Dockerfile", dockerfile);
+        project.WriteFile("watches.yaml", "- kind: Demo\n");
+        project.WriteFile("entrypoint.sh", "#!/bin/sh\necho running on $(uname -m)\n");
+        File.WriteAllBytes(Path.Combine(project.Directory, "busybox-amd64"), Environments.Busybox("amd64"));
+        return (project, repository);
+    }
+
+    private static async Task<string[]> IndexPlatformsAsync(string repository, string tag)
+    {
+        using var client = new RegistryClient(Environments.Registry);
+        var manifest = await client.GetManifestAsync(repository, tag, default);
+        return OciJson.ReadIndex(manifest.Content, manifest.MediaType).Manifests
+            .Where(m => !m.IsAttestation)
+            .Select(m => m.Platform!.Normalized!.ToString())
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    private static Task<CliResult> BuildAsync(ThrowAwayProject project, params string[] properties)
+        => project.DotnetAsync(["build", project.ProjectFile, "-t:Build", "-nodeReuse:false", $"-p:ContainerRegistry={Environments.Registry}", .. properties, "-getItem:ContainerImagePlatform"]);
+
+    [TestMethod]
+    [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.Emulation, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
+    public async Task Podman_builds_three_platforms_pushes_validates_and_tags()
+    {
+        var (project, repository) = await OperatorAsync("linux/amd64;linux/arm64;linux/s390x");
+
+        var result = await BuildAsync(project, "-p:ContainerCli=podman");
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        CollectionAssert.AreEqual(new[] { "linux/amd64", "linux/arm64", "linux/s390x" }, await IndexPlatformsAsync(repository, "v1"));
+        var items = result.Items("ContainerImagePlatform");
+        Assert.AreEqual(3, items.Count);
+        Assert.IsTrue(items.All(i => i.GetProperty("ManifestDigest").GetString()!.StartsWith("sha256:", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.Emulation, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
+    public async Task A_tag_never_names_an_image_that_failed_validation()
+    {
+        // Every platform gets the x86-64 busybox as its entrypoint: the classic wrong-binary image.
+        const string lying = """
+            ARG BASE_IMAGE
+            FROM ${BASE_IMAGE}
+            COPY --chmod=755 busybox-amd64 /usr/local/bin/app
+            ENTRYPOINT ["/usr/local/bin/app"]
+            """;
+        var (project, repository) = await OperatorAsync("linux/amd64;linux/arm64", dockerfile: lying);
+
+        var result = await BuildAsync(project, "-p:ContainerCli=podman");
+
+        Assert.AreNotEqual(0, result.ExitCode, result.Describe());
+        CollectionAssert.AreEqual(new[] { "MULTIARCH5007" }, result.ErrorCodes.ToArray(), result.Describe());
+        using var client = new RegistryClient(Environments.Registry);
+        await Assert.ThrowsExceptionAsync<RegistryNotFoundException>(() => client.GetManifestAsync(repository, "v1", default), "the tag must not exist");
+    }
+
+    [TestMethod]
+    [Requires(RequiresAttribute.Podman, RequiresAttribute.Emulation, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
+    public async Task Without_a_registry_the_result_is_a_validated_oci_archive()
+    {
+        var (project, _) = await OperatorAsync("linux/amd64;linux/ppc64le");
+
+        var result = await project.DotnetAsync("build", project.ProjectFile, "-nodeReuse:false", "-p:ContainerCli=podman");
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        var archive = Path.Combine(project.Directory, "obj", "multiarch", "image.tar");
+        Assert.IsTrue(File.Exists(archive));
+        StringAssert.Contains(result.Output, "2 platform(s) present, 2 entrypoint binaries verified");
+    }
+
+    [TestMethod]
+    [Requires(RequiresAttribute.Podman, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
+    public async Task Failed_build_is_a_coded_error_with_the_tools_last_lines()
+    {
+        const string failing = """
+            ARG BASE_IMAGE
+            FROM ${BASE_IMAGE}
+            RUN ["/bin/busybox", "sh", "-c", "echo about to fail; exit 7"]
+            """;
+        var (project, _) = await OperatorAsync(MultiArch.Build.Platforms.OciPlatform.Host().ToString(), dockerfile: failing);
+
+        var result = await project.DotnetAsync("build", project.ProjectFile, "-nodeReuse:false", "-p:ContainerCli=podman");
+
+        Assert.AreNotEqual(0, result.ExitCode);
+        CollectionAssert.AreEqual(new[] { "MULTIARCH3012" }, result.ErrorCodes.ToArray(), result.Describe());
+        StringAssert.Contains(result.Output, "exit status 7", result.Describe());
+    }
+
+    [TestMethod]
+    [Requires(RequiresAttribute.Docker)]
+    public async Task Real_engine_default_builder_fails_the_preflight_before_any_build()
+    {
+        var project = await ThrowAwayProject.SdkDoorAsync("""
+              <PropertyGroup>
+                <ContainerPlatforms>linux/amd64;linux/arm64</ContainerPlatforms>
+                <ContainerCli>docker</ContainerCli>
+                <ContainerBuilder>default</ContainerBuilder>
+              </PropertyGroup>
+            """);
+        project.WriteFile("Dockerfile", "FROM scratch\nCOPY Dockerfile /Dockerfile\n");
+
+        var result = await project.DotnetAsync("build", project.ProjectFile, "-nodeReuse:false", "-v:n");
+
+        Assert.AreNotEqual(0, result.ExitCode);
+        // With buildx installed the docker driver is refused (the KubeRay failure); without it, buildx's absence is.
+        var expected = Environments.BuildxMissing is null ? "MULTIARCH3007" : "MULTIARCH3002";
+        CollectionAssert.AreEqual(new[] { expected }, result.ErrorCodes.ToArray(), result.Describe());
+        Assert.IsFalse(result.Output.Contains("buildx build --", StringComparison.Ordinal), "no build step may run");
+        Assert.IsFalse(File.Exists(Path.Combine(project.Directory, "obj", "multiarch", "image.tar")));
+    }
+
+    [TestMethod]
+    [Requires(RequiresAttribute.Registry, RequiresAttribute.BuildxBuilder, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
+    public async Task Buildx_builds_three_platforms_pushes_by_digest_validates_and_tags()
+    {
+        var (project, repository) = await OperatorAsync("linux/amd64;linux/arm64;linux/s390x");
+
+        var result = await BuildAsync(project, "-p:ContainerCli=docker", $"-p:ContainerBuilder={Environments.BuildxBuilder}");
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        CollectionAssert.AreEqual(new[] { "linux/amd64", "linux/arm64", "linux/s390x" }, await IndexPlatformsAsync(repository, "v1"));
+        using var client = new RegistryClient(Environments.Registry);
+        var index = await client.GetManifestAsync(repository, "v1", default);
+        Assert.IsTrue(OciJson.ReadIndex(index.Content, index.MediaType).Manifests.Any(m => m.IsAttestation), "buildx adds provenance attestations by default; validation passed with them in the index");
+    }
+
+    [TestMethod]
+    [Requires(RequiresAttribute.Registry, RequiresAttribute.BuildxBuilder, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
+    public async Task Buildx_pinned_final_stage_is_stopped_by_the_dockerfile_check_before_building()
+    {
+        const string pinned = """
+            ARG BASE_IMAGE
+            FROM --platform=$BUILDPLATFORM ${BASE_IMAGE}
+            COPY watches.yaml /opt/helm/watches.yaml
+            """;
+        var (project, repository) = await OperatorAsync("linux/amd64;linux/arm64", dockerfile: pinned);
+
+        var result = await BuildAsync(project, "-p:ContainerCli=docker", $"-p:ContainerBuilder={Environments.BuildxBuilder}");
+
+        CollectionAssert.AreEqual(new[] { "MULTIARCH2001" }, result.ErrorCodes.ToArray(), result.Describe());
+        using var client = new RegistryClient(Environments.Registry);
+        await Assert.ThrowsExceptionAsync<RegistryNotFoundException>(() => client.GetManifestAsync(repository, "v1", default));
+    }
+}
