@@ -28,6 +28,18 @@ public static class DiagnosticCodes
     public const string DockerfileCheckSeverityInvalid = "MULTIARCH2014";
 
     public const string ToolNotFound = "MULTIARCH3001";
+    public const string BuildxMissing = "MULTIARCH3002";
+    public const string BuildxTooOld = "MULTIARCH3003";
+    public const string DaemonUnreachable = "MULTIARCH3004";
+    public const string NoContainerCli = "MULTIARCH3005";
+    public const string BuilderUnavailable = "MULTIARCH3006";
+    public const string DockerDriverMultiPlatform = "MULTIARCH3007";
+    public const string PlatformNotBuildable = "MULTIARCH3008";
+    public const string MultiPlatformLoad = "MULTIARCH3009";
+    public const string BuilderCreateFailed = "MULTIARCH3010";
+    public const string ContainerCliUnknown = "MULTIARCH3011";
+    public const string BuildFailed = "MULTIARCH3012";
+    public const string BuildMetadataMissing = "MULTIARCH3013";
 
     public const string RegistryAuthRequired = "MULTIARCH4001";
     public const string RegistryCredentialsRejected = "MULTIARCH4002";

@@ -40,19 +40,24 @@ public sealed class ResolveContainerPlatformsTargetTests
     }
 
     [TestMethod]
+    [Requires(RequiresAttribute.Podman)]
     public async Task Sdk_door_project_builds_with_dotnet_build_and_no_target_framework()
     {
         var project = await ThrowAwayProject.SdkDoorAsync("""
               <PropertyGroup>
                 <ContainerPlatforms>linux/arm64;linux/s390x</ContainerPlatforms>
+                <ContainerCli>podman</ContainerCli>
               </PropertyGroup>
             """);
         project.WriteFile("Dockerfile", "FROM scratch\nCOPY app /app\n");
+        project.WriteFile("app", "data\n");
 
         var result = await project.DotnetAsync("build", project.ProjectFile, "-nodeReuse:false");
 
         Assert.AreEqual(0, result.ExitCode, result.Describe());
         StringAssert.Contains(result.StandardOutput, "Container platforms (from ContainerPlatforms): linux/arm64,linux/s390x");
+        StringAssert.Contains(result.StandardOutput, "2 platform(s) present");
+        Assert.IsTrue(File.Exists(Path.Combine(project.Directory, "obj", "multiarch", "image.tar")));
     }
 
     [TestMethod]

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The main job, from a fresh Debian 12 machine with the .NET SDK (run as root, or with sudo):
+#   1. installs what it needs (podman, qemu-user-static, docker-registry, ...: build/env/install.sh),
+#   2. starts a loopback registry and pushes a multi-platform base image to it (nothing is pulled from
+#      public registries),
+#   3. packs MultiArch.Build into artifacts/feed,
+#   4. runs `dotnet build` on samples/helm-operator/image.proj: platforms resolved, Dockerfile checked,
+#      builder preflighted, linux/arm64+amd64+s390x+ppc64le built in one build (QEMU for the foreign ones),
+#      pushed by digest, validated (every platform present, every entrypoint binary for its CPU), then tagged.
+# The registry keeps running so that you can look at the result; build/env/registry.sh stop stops it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+env_file=$(mktemp)
+trap 'rm -f "$env_file"' EXIT
+
+build/env/install.sh >> "$env_file"
+build/env/registry.sh start >> "$env_file"
+. "$env_file"
+build/env/base-images.sh >> "$env_file"
+. "$env_file"
+
+echo "== packing MultiArch.Build"
+dotnet pack src/MultiArch.Build/MultiArch.Build.csproj -c Release -o artifacts/feed -nologo -v:q
+# A private package folder, so that the sample always restores the package just packed.
+export NUGET_PACKAGES="$root/artifacts/nuget-packages"
+rm -rf "$NUGET_PACKAGES/multiarch.build"
+
+echo "== building samples/helm-operator for 4 platforms"
+cd samples/helm-operator
+dotnet build image.proj -nologo \
+  -p:ContainerCli=podman \
+  -p:ContainerRegistry="$MULTIARCH_TEST_REGISTRY" \
+  -p:ContainerInsecureRegistries="$MULTIARCH_TEST_REGISTRY"
+
+echo
+echo "== validation summary (samples/helm-operator/obj/multiarch/validation.md)"
+cat obj/multiarch/validation.md
+echo
+echo "The image: $MULTIARCH_TEST_REGISTRY/samples/helm-operator:v0.1.0"
+echo "Inspect it:  curl -s -H 'Accept: application/vnd.oci.image.index.v1+json' http://$MULTIARCH_TEST_REGISTRY/v2/samples/helm-operator/manifests/v0.1.0"
+echo "Stop the registry: build/env/registry.sh stop"
