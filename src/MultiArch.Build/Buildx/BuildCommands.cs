@@ -79,9 +79,12 @@ public static class BuildCommands
     /// <summary><c>podman build --platform a,b --manifest NAME ...</c>: one manifest list for all platforms.</summary>
     public static IReadOnlyList<string> PodmanBuild(BuildRequest r, string manifestName)
     {
+        // --layers=false: podman 4.3's layer cache hands the first platform's image to the next platform when
+        // their steps match (FROM scratch + COPY), so the manifest list loses a platform and the image that is
+        // left carries the other platform's config. The validator caught it (MULTIARCH5001 + MULTIARCH5005).
         var args = new List<string>
         {
-            "build", "--platform", string.Join(",", r.Platforms.Select(p => p.ToString())), "--manifest", manifestName, "--file", r.Dockerfile, "--layers",
+            "build", "--platform", string.Join(",", r.Platforms.Select(p => p.ToString())), "--manifest", manifestName, "--file", r.Dockerfile, "--layers=false",
         };
         if (r.Target is { Length: > 0 })
         {

@@ -64,6 +64,7 @@ public static class DiagnosticCodes
     public const string ValidationBinaryMismatch = "MULTIARCH5007";
     public const string ValidationBinaryUndetermined = "MULTIARCH5008";
     public const string ValidationNotAnIndex = "MULTIARCH5009";
+    public const string ValidationIdenticalLayersNeutral = "MULTIARCH5010";
     public const string ValidationEntryPlatformInvalid = "MULTIARCH5011";
     public const string ValidationReportWriteFailed = "MULTIARCH5012";
     public const string ValidationImageRequired = "MULTIARCH5013";

@@ -211,16 +211,26 @@ public sealed class ManifestValidator
     private static bool ArchitectureMatches(BinaryIdentity identity, OciPlatform platform)
         => identity.Architecture == platform.Architecture;
 
+    /// <summary>
+    /// The pinned-final-stage signature. With an architecture-specific executable in those images it is an
+    /// error (and MULTIARCH5007 names the wrong binary); when none was judged (deep check off, or only
+    /// architecture-independent files such as configs and scripts) identical layers can be legitimate, so it
+    /// is a warning that says so.
+    /// </summary>
     private static void CheckIdenticalLayers(List<PlatformResult> results, List<Diagnostic> diagnostics)
     {
         foreach (var group in results.Where(r => r.Layers.Count > 0).GroupBy(r => string.Join(",", r.Layers)).Where(g => g.Count() > 1))
         {
-            var platforms = group.Select(r => r.Platform).ToList();
-            var architectures = group.Select(r => r.ConfigPlatform).Distinct().Count();
-            if (architectures > 1)
+            if (group.Select(r => r.ConfigPlatform).Distinct().Count() < 2)
             {
-                diagnostics.Add(Diagnostic.Error(nameof(Strings.ValidationIdenticalLayers), string.Join(", ", platforms), group.First().Layers.Count));
+                continue;
             }
+
+            var platforms = string.Join(", ", group.Select(r => r.Platform));
+            var judgedBinary = group.Any(r => r.Binary is BinaryVerdict.Verified or BinaryVerdict.Mismatch);
+            diagnostics.Add(judgedBinary
+                ? Diagnostic.Error(nameof(Strings.ValidationIdenticalLayers), platforms, group.First().Layers.Count)
+                : Diagnostic.Warning(nameof(Strings.ValidationIdenticalLayersNeutral), platforms, group.First().Layers.Count));
         }
     }
 

@@ -21,7 +21,7 @@ public static class Environments
         : null);
     private static readonly Lazy<string?> BuildxBuilderProbe = new(() => BuildxProbe.Value ?? (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MULTIARCH_TEST_BUILDX_BUILDER"))
         ? "needs a multi-platform buildx builder: MULTIARCH_TEST_BUILDX_BUILDER is not set (build/env/buildkit.sh sets it when buildkitd is installed)"
-        : null));
+        : ProbeCommand("the buildx builder named by MULTIARCH_TEST_BUILDX_BUILDER", "docker", "buildx", "inspect", "--bootstrap", Environment.GetEnvironmentVariable("MULTIARCH_TEST_BUILDX_BUILDER")!)));
 
     public static string? RegistryMissing => RegistryProbe.Value;
 

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using MultiArch.Build.Manifests;
+using MultiArch.Build.Platforms;
+using MultiArch.Build.Processes;
+using MultiArch.Build.Registry;
+
+// Validating a multi-platform index from a loopback registry, against the tools people use to look at one.
+// Usage: MultiArch.Build.Bench <image reference> <platforms, comma-separated> <iterations> <markdown output>
+if (args.Length < 4)
+{
+    Console.Error.WriteLine("usage: MultiArch.Build.Bench IMAGE PLATFORMS ITERATIONS OUTPUT.md");
+    return 2;
+}
+
+var image = args[0];
+var platforms = args[1].Split(',').Select(OciPlatform.Parse).ToList();
+var iterations = int.Parse(args[2], CultureInfo.InvariantCulture);
+var output = args[3];
+var reference = ImageReference.Parse(image);
+var rows = new List<string>();
+
+async Task<(double Median, double P90, long Allocated)> Measure(string name, Func<Task> run)
+{
+    for (var i = 0; i < 2; i++)
+    {
+        await run();
+    }
+
+    var times = new List<double>();
+    long allocated = 0;
+    for (var i = 0; i < iterations; i++)
+    {
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var watch = Stopwatch.StartNew();
+        await run();
+        times.Add(watch.Elapsed.TotalMilliseconds);
+        allocated += GC.GetTotalAllocatedBytes(precise: true) - before;
+    }
+
+    times.Sort();
+    var result = (times[times.Count / 2], times[(int)Math.Ceiling(times.Count * 0.9) - 1], allocated / iterations);
+    Console.WriteLine($"{name}: median {result.Item1:0.0} ms, p90 {result.Item2:0.0} ms");
+    return result;
+}
+
+async Task Validator(bool deep)
+{
+    using var client = new RegistryClient(reference.Registry);
+    await using var source = new RegistryImageSource(client, reference);
+    var report = await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = platforms, DeepCheck = deep }, default);
+    if (!report.Passed)
+    {
+        throw new InvalidOperationException("the benchmark image does not validate: " + string.Join("; ", report.Diagnostics));
+    }
+}
+
+async Task Tool(string file, params string[] arguments)
+{
+    var result = await ProcessRunner.Instance.RunAsync(new ProcessSpec(file, arguments));
+    if (!result.Succeeded)
+    {
+        throw new InvalidOperationException($"{file} failed: {result.Tail(3)}");
+    }
+}
+
+async Task<bool> Available(string file, params string[] arguments)
+{
+    try
+    {
+        return (await ProcessRunner.Instance.RunAsync(new ProcessSpec(file, arguments))).Succeeded;
+    }
+    catch (ToolNotFoundException)
+    {
+        return false;
+    }
+}
+
+void Row(string what, string command, (double Median, double P90, long Allocated)? r, string note)
+    => rows.Add(r is { } m
+        ? $"| {what} | `{command}` | {m.Median:0.0} | {m.P90:0.0} | {(m.Allocated > 0 ? $"{m.Allocated / 1024.0 / 1024.0:0.0} MiB" : "n/a (other process)")} | {note} |"
+        : $"| {what} | `{command}` | - | - | - | {note} |");
+
+GC.Collect();
+var peakBefore = Process.GetCurrentProcess().PeakWorkingSet64;
+var deep = await Measure("validator, deep", () => Validator(true));
+Row("MultiArch.Build ManifestValidator, deep check", "ValidateContainerImage", deep, "index, manifests, configs, attestations, every layer read and digest-checked, entrypoint ELF judged");
+var shallow = await Measure("validator, no deep check", () => Validator(false));
+Row("MultiArch.Build ManifestValidator, no deep check", "ValidateContainerImage -p:ContainerValidateDeep=false", shallow, "index, manifests, configs, attestations");
+
+if (await Available("docker", "buildx", "version"))
+{
+    var imagetools = await Measure("imagetools", () => Tool("docker", "buildx", "imagetools", "inspect", "--format", "{{json .Image}}", image));
+    Row("docker buildx imagetools inspect", $"docker buildx imagetools inspect --format '{{{{json .Image}}}}' {image}", imagetools, "index, manifests, configs; claims only, no content check");
+}
+else
+{
+    Row("docker buildx imagetools inspect", "docker buildx imagetools inspect --format '{{json .Image}}'", null, "not run: docker buildx is not installed here");
+}
+
+if (await Available("skopeo", "--version"))
+{
+    var skopeo = await Measure("skopeo", () => Tool("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{image}"));
+    Row("skopeo inspect --raw", $"skopeo inspect --raw --tls-verify=false docker://{image}", skopeo, "the index document only");
+}
+else
+{
+    Row("skopeo inspect --raw", "skopeo inspect --raw", null, "not run: skopeo is not installed here");
+}
+
+var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+var markdown = new StringBuilder();
+markdown.AppendLine("| What | Command | Median ms | p90 ms | Allocated per run | Reads |");
+markdown.AppendLine("|---|---|---|---|---|---|");
+rows.ForEach(r => markdown.AppendLine(r));
+markdown.AppendLine();
+markdown.AppendLine($"Image `{image}`, platforms {string.Join(", ", platforms)}; {iterations} measured runs after 2 warm-up runs; peak working set of the benchmark process {peak / 1024.0 / 1024.0:0} MiB (before measuring: {peakBefore / 1024.0 / 1024.0:0} MiB).");
+File.WriteAllText(output, markdown.ToString());
+Console.WriteLine(markdown);
+return 0;
