@@ -21,11 +21,13 @@ public static class DiagnosticCodes
     public const string HardCodedArchitecture = "MULTIARCH2006";
     public const string EmulatedRunSteps = "MULTIARCH2007";
     public const string DotnetUnderEmulation = "MULTIARCH2008";
+    public const string BaseImageLacksPlatform = "MULTIARCH2009";
     public const string DockerfileNotFound = "MULTIARCH2010";
     public const string DockerfileUnreadable = "MULTIARCH2011";
     public const string DockerfileSyntax = "MULTIARCH2012";
     public const string DockerfileBuildTargetUnknown = "MULTIARCH2013";
     public const string DockerfileCheckSeverityInvalid = "MULTIARCH2014";
+    public const string BaseImageCheckFailed = "MULTIARCH2015";
 
     public const string ToolNotFound = "MULTIARCH3001";
     public const string BuildxMissing = "MULTIARCH3002";

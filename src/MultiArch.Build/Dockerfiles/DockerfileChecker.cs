@@ -7,7 +7,12 @@ namespace MultiArch.Build.Dockerfiles;
 public static class DockerfileChecker
 {
     public static IReadOnlyList<Diagnostic> Check(string path, DockerfileCheckOptions options)
+        => Check(path, options, out _);
+
+    /// <summary>As <see cref="Check(string, DockerfileCheckOptions)"/>, also handing back the parsed document (null when unreadable or broken).</summary>
+    public static IReadOnlyList<Diagnostic> Check(string path, DockerfileCheckOptions options, out DockerfileDocument? document)
     {
+        document = null;
         string text;
         try
         {
@@ -30,6 +35,12 @@ public static class DockerfileChecker
         }
 
         var parsed = DockerfileParser.Parse(text, path);
-        return parsed.HasErrors ? parsed.Diagnostics : [.. parsed.Diagnostics, .. DockerfileAnalyzer.Analyze(parsed.Document, options)];
+        if (parsed.HasErrors)
+        {
+            return parsed.Diagnostics;
+        }
+
+        document = parsed.Document;
+        return [.. parsed.Diagnostics, .. DockerfileAnalyzer.Analyze(parsed.Document, options)];
     }
 }

@@ -28,6 +28,12 @@ public sealed partial class CheckDockerfile
     /// <summary>Severity overrides: <c>MULTIARCH2003=error;MULTIARCH2007=none</c> (error, warning, message, none).</summary>
     public string Severities { get; set; } = "";
 
+    /// <summary><c>MultiArchCheckBaseImagePlatforms</c>: ask the registries whether each base image offers every platform.</summary>
+    public bool CheckBaseImagePlatforms { get; set; }
+
+    /// <summary>Registries reached over plain HTTP besides loopback ones.</summary>
+    public string InsecureRegistries { get; set; } = "";
+
     /// <summary>How many findings were logged as errors or warnings.</summary>
     [Output]
     public int FindingCount { get; private set; }

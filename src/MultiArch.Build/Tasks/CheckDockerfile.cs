@@ -2,17 +2,18 @@ using Microsoft.Build.Framework;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Dockerfiles;
 using MultiArch.Build.Platforms;
+using MultiArch.Build.Registry;
 using MultiArch.Build.Resources;
 
 namespace MultiArch.Build.Tasks;
 
 public sealed partial class CheckDockerfile : MultiArchTask
 {
-    protected override System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
+    protected override async System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
     {
         if (!TryParseSeverities(out var severities))
         {
-            return System.Threading.Tasks.Task.CompletedTask;
+            return;
         }
 
         var native = ContainerPlatformResolver.Split(NativePlatforms).Select(OciPlatform.Parse).ToList();
@@ -24,14 +25,20 @@ public sealed partial class CheckDockerfile : MultiArchTask
             BuildArgs = BuildArgs.GroupBy(a => a.ItemSpec, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().GetMetadata("Value"), StringComparer.Ordinal),
         };
 
-        var findings = DockerfileChecker.Check(Dockerfile, options)
+        var diagnostics = DockerfileChecker.Check(Dockerfile, options, out var document).ToList();
+        if (CheckBaseImagePlatforms && document is not null)
+        {
+            var registryOptions = new RegistryOptions { InsecureRegistries = ContainerPlatformResolver.Split(InsecureRegistries).ToList() };
+            diagnostics.AddRange(await BaseImagePlatformCheck.CheckAsync(document, options, registry => new RegistryClient(registry, options: registryOptions), cancellationToken).ConfigureAwait(false));
+        }
+
+        var findings = diagnostics
             .Select(d => Apply(d, severities))
             .OfType<Diagnostic>()
             .ToList();
         LogDiagnostics(findings);
         FindingCount = findings.Count(f => f.Severity != DiagnosticSeverity.Message);
         Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.DockerfileChecked), Dockerfile, FindingCount);
-        return System.Threading.Tasks.Task.CompletedTask;
     }
 
     private static Diagnostic? Apply(Diagnostic diagnostic, IReadOnlyDictionary<string, DiagnosticSeverity?> severities)

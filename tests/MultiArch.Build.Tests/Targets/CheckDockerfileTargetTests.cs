@@ -114,3 +114,46 @@ public sealed class CheckDockerfileTargetTests
         CollectionAssert.AreEqual(new[] { "MULTIARCH2010" }, result.ErrorCodes.ToArray(), result.Describe());
     }
 }
+
+[TestClass]
+public sealed class BaseImagePlatformCheckTargetTests
+{
+    [TestMethod]
+    [Requires(RequiresAttribute.Registry, RequiresAttribute.BaseImage)]
+    public async Task Base_image_without_a_requested_platform_is_reported_at_its_from_line()
+    {
+        var project = await ThrowAwayProject.SdkDoorAsync($"""
+              <PropertyGroup>
+                <ContainerPlatforms>linux/amd64;linux/riscv64;linux/arm64</ContainerPlatforms>
+                <MultiArchCheckBaseImagePlatforms>true</MultiArchCheckBaseImagePlatforms>
+              </PropertyGroup>
+            """);
+        project.WriteFile("Dockerfile", $"FROM 127.0.0.1:1/nothing/here:1 AS unused\nFROM --platform=$BUILDPLATFORM {Environments.BaseImage} AS tools\nFROM {Environments.BaseImage}\nCOPY --from=tools /bin/busybox /x\n");
+
+        var result = await project.MSBuildAsync("CheckDockerfile");
+        var off = await project.MSBuildAsync("CheckDockerfile", null, null, "-p:MultiArchCheckBaseImagePlatforms=false");
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        StringAssert.Contains(result.Output, $"{Path.Combine(project.Directory, "Dockerfile")}(3,1): warning MULTIARCH2009: The base image '{Environments.BaseImage}' has no linux/riscv64", result.Describe());
+        CollectionAssert.AreEqual(new[] { "MULTIARCH2009" }, result.WarningCodes.ToArray(), "the $BUILDPLATFORM stage and the unused stage are not checked");
+        Assert.IsFalse(off.WarningCodes.Contains("MULTIARCH2009"), off.Describe());
+    }
+
+    [TestMethod]
+    public async Task Unreachable_registry_is_a_warning_not_a_failure()
+    {
+        var project = await ThrowAwayProject.SdkDoorAsync("""
+              <PropertyGroup>
+                <ContainerPlatforms>linux/amd64;linux/arm64</ContainerPlatforms>
+                <MultiArchCheckBaseImagePlatforms>true</MultiArchCheckBaseImagePlatforms>
+              </PropertyGroup>
+            """);
+        project.WriteFile("Dockerfile", "FROM 127.0.0.1:9/nothing/here:1\n");
+
+        var result = await project.MSBuildAsync("CheckDockerfile");
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        CollectionAssert.AreEqual(new[] { "MULTIARCH2015" }, result.WarningCodes.ToArray(), result.Describe());
+        StringAssert.Contains(result.Output, "MULTIARCH4008");
+    }
+}
