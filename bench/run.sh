@@ -49,11 +49,13 @@ dotnet run -c Release --project bench/MultiArch.Build.Bench -- "$image" "$platfo
   echo "Produced by \`bench/run.sh $iterations\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m); image $attestations."
   echo "Every tool reads the same image from the same loopback registry (Debian's docker-registry)."
   echo "External tools run as separate processes, so their times include process start-up."
+  echo "Tools: $( (docker buildx version 2>/dev/null || echo 'no docker buildx') | head -1 ) (built from its source tag for this machine; buildx is not packaged for Debian), $(skopeo --version 2>/dev/null || echo 'no skopeo')."
   echo
   cat "$table"
   echo
-  echo "What the numbers say: the deep check reads every layer of every platform (digest-verified) to judge the"
-  echo "entrypoint binary, which no other tool does; without it, validation costs about what the listing tools cost."
+  echo "Read the times with the Reads column: the external tools list what the index claims; the validator also"
+  echo "verifies every digest it reads and, with the deep check, unpacks every layer of every platform to judge the"
+  echo "entrypoint binary. Allocation is measured in-process, so it is given for the validator only."
 } > docs/benchmarks.md
 rm -f "$table"
 echo "wrote docs/benchmarks.md" >&2

@@ -64,10 +64,24 @@ public sealed class ImageBuilder(IProcessRunner processes, RegistryOptions regis
             File.Delete(archive);
         }
 
+        // podman leaves a cancelled RUN step running outside its process tree: run the build's containers
+        // under a cgroup of our own, so that a cancellation can stop them too.
+        var cgroup = CgroupReaper.Available ? CgroupReaper.NewCgroupParent() : null;
+        var buildArgs = BuildCommands.PodmanBuild(request, manifest).ToList();
+        if (cgroup is not null)
+        {
+            buildArgs.Insert(1, $"--cgroup-parent={cgroup}");
+        }
+
         try
         {
-            await RunAsync("podman", BuildCommands.PodmanBuild(request, manifest), request, onLine, "podman build", cancellationToken).ConfigureAwait(false);
+            await RunAsync("podman", buildArgs, request, onLine, "podman build", cancellationToken).ConfigureAwait(false);
             await RunAsync("podman", BuildCommands.PodmanPushArchive(manifest, archive), request, onLine, "podman manifest push", cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cgroup is not null)
+        {
+            CgroupReaper.Reap(cgroup);
+            throw;
         }
         finally
         {
