@@ -8,11 +8,8 @@ cd "$root"
 iterations=${1:-20}
 env_file=$(mktemp)
 trap 'rm -f "$env_file"' EXIT
-build/env/install.sh >> "$env_file"
-build/env/registry.sh start >> "$env_file"
-. "$env_file"
-build/env/base-images.sh >> "$env_file"
-build/env/buildkit.sh start >> "$env_file" || true
+build/env/up.sh --engine --buildkit > "$env_file"
+# shellcheck disable=SC1090
 . "$env_file"
 
 image="$MULTIARCH_TEST_REGISTRY/bench/five:v1"

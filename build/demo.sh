@@ -13,12 +13,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 env_file=$(mktemp)
 trap 'rm -f "$env_file"' EXIT
-
-build/env/install.sh >> "$env_file"
-build/env/registry.sh start >> "$env_file"
+build/env/up.sh > "$env_file"
+# shellcheck disable=SC1090
 . "$env_file"
-build/env/base-images.sh >> "$env_file"
-. "$env_file"
+if [ -z "${MULTIARCH_BASE_IMAGE:-}" ]; then echo "demo: the loopback registry or the base image could not be set up (see above)" >&2; exit 1; fi
 
 echo "== packing MultiArch.Build"
 dotnet pack src/MultiArch.Build/MultiArch.Build.csproj -c Release -o artifacts/feed -nologo -v:q

@@ -10,15 +10,9 @@ results="$root/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
 
 env_file=$(mktemp)
-trap 'build/env/buildkit.sh stop; build/env/registry.sh stop; build/env/docker.sh stop; rm -f "$env_file"' EXIT
+trap 'build/env/down.sh; rm -f "$env_file"' EXIT
 # A service that cannot be set up makes its tests skip (with the reason), never the run fail.
-build/env/install.sh >> "$env_file" || echo "[test] build/env/install.sh failed: tests needing its packages will be skipped" >&2
-build/env/registry.sh start >> "$env_file" || echo "[test] no loopback registry: registry tests will be skipped" >&2
-build/env/docker.sh start >> "$env_file" || echo "[test] no docker engine: engine tests will be skipped" >&2
-# shellcheck disable=SC1090
-. "$env_file"
-build/env/base-images.sh >> "$env_file" || echo "[test] no multi-platform base image: build tests will be skipped" >&2
-build/env/buildkit.sh start >> "$env_file" || echo "[test] no buildx builder: buildx build tests will be skipped" >&2
+build/env/up.sh --engine --buildkit > "$env_file"
 # shellcheck disable=SC1090
 . "$env_file"
 
