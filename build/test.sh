@@ -29,6 +29,11 @@ count() { grep -oE "<UnitTestResult [^>]*outcome=\"$1\"" "$trx" | wc -l; }
 passed=$(count Passed)
 failed=$(( $(count Failed) + $(count Error) + $(count Timeout) + $(count Aborted) ))
 skipped=$(( $(count NotExecuted) + $(count Inconclusive) ))
-grep -oE '<UnitTestResult [^>]*outcome="(NotExecuted|Inconclusive)"' "$trx" | sed -E 's/.*testName="([^"]*)".*/[test] skipped: \1/' >&2 || true
+# Each skip with the reason the test gave (what is missing).
+awk '
+  /<UnitTestResult / { skip = ($0 ~ /outcome="(NotExecuted|Inconclusive)"/); if (skip) { match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11) } }
+  skip && /<Message>/ { msg = $0; sub(/.*<Message>/, "", msg); sub(/<\/Message>.*/, "", msg); print "[test] skipped: " name ": " msg > "/dev/stderr"; skip = 0 }
+  skip && /<\/UnitTestResult>/ { print "[test] skipped: " name > "/dev/stderr"; skip = 0 }
+' "$trx"
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$failed" -gt 0 ] || [ "$test_rc" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
