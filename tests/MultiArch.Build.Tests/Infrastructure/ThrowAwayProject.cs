@@ -33,7 +33,7 @@ public sealed class ThrowAwayProject
     }
 
     /// <summary>A console app with <c>&lt;PackageReference Include="MultiArch.Build" /&gt;</c>.</summary>
-    public static async Task<ThrowAwayProject> PackageReferenceDoorAsync(string properties = "", string name = "app")
+    public static async Task<ThrowAwayProject> PackageReferenceDoorAsync(string properties = "", string name = "app", string items = "")
     {
         await PackageFeed.EnsurePackedAsync();
         var dir = TestDirectories.Create(name);
@@ -48,6 +48,7 @@ public sealed class ThrowAwayProject
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="MultiArch.Build" Version="{PackageFeed.Version}" />
+            {items}
               </ItemGroup>
             </Project>
             """);

@@ -126,6 +126,29 @@ public sealed class BuildContainerImageTests
     }
 
     [TestMethod]
+    [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.Emulation, RequiresAttribute.BaseImage)]
+    public async Task PackageReference_door_builds_validates_and_tags_from_a_dotnet_project()
+    {
+        var repository = $"it/app{Guid.NewGuid():N}"[..20];
+        var project = await ThrowAwayProject.PackageReferenceDoorAsync($"""
+                <ContainerPlatforms>linux/amd64;linux/arm64</ContainerPlatforms>
+                <ContainerCli>podman</ContainerCli>
+                <ContainerRepository>{repository}</ContainerRepository>
+                <ContainerImageTag>v2</ContainerImageTag>
+                <ContainerInsecureRegistries>{Environments.Registry}</ContainerInsecureRegistries>
+            """,
+            items: $"""<ContainerBuildArg Include="BASE_IMAGE" Value="{Environments.BaseImage}" />""");
+        project.WriteFile("Dockerfile", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY --chmod=755 run.sh /run.sh\nENTRYPOINT [\"/run.sh\"]\n");
+        project.WriteFile("run.sh", "#!/bin/busybox sh\necho hi\n");
+
+        var result = await project.DotnetAsync("build", project.ProjectFile, "-t:MultiArchContainerImage", "-nodeReuse:false", $"-p:ContainerRegistry={Environments.Registry}");
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        StringAssert.Contains(result.Output, "2 platform(s) present, 2 entrypoint binaries verified");
+        CollectionAssert.AreEqual(new[] { "linux/amd64", "linux/arm64" }, await IndexPlatformsAsync(repository, "v2"));
+    }
+
+    [TestMethod]
     [Requires(RequiresAttribute.Docker)]
     public async Task Real_engine_default_builder_fails_the_preflight_before_any_build()
     {
