@@ -59,7 +59,7 @@ public sealed partial record ImageReference(string Registry, string Repository, 
         if (firstSlash > 0)
         {
             var first = value[..firstSlash];
-            if (first.Contains('.') || first.Contains(':') || first == "localhost" || first.Any(char.IsUpper))
+            if (first.Contains('.') || first.Contains(':') || first == "localhost")
             {
                 registry = first;
                 value = value[(firstSlash + 1)..];
