@@ -55,9 +55,10 @@ public sealed class BuildPreflight(IProcessRunner processes)
             throw new BuildException(nameof(Strings.ContainerCliUnknown), request.Cli);
         }
 
+        ProcessResult? buildxVersion = null;
         if (cli == "")
         {
-            var buildx = await TryAsync("docker", ["buildx", "version"], cancellationToken).ConfigureAwait(false);
+            var buildx = buildxVersion = await TryAsync("docker", ["buildx", "version"], cancellationToken).ConfigureAwait(false);
             if (buildx is { Succeeded: true })
             {
                 cli = "docker";
@@ -79,7 +80,7 @@ public sealed class BuildPreflight(IProcessRunner processes)
 
         return cli == "podman"
             ? PodmanPreflight(request, messages)
-            : await DockerPreflightAsync(request, messages, cancellationToken).ConfigureAwait(false);
+            : await DockerPreflightAsync(request, messages, buildxVersion, cancellationToken).ConfigureAwait(false);
     }
 
     private PreflightResult PodmanPreflight(PreflightRequest request, List<Diagnostic> messages)
@@ -105,9 +106,10 @@ public sealed class BuildPreflight(IProcessRunner processes)
         return new PreflightResult(ContainerCliKind.Podman, null, null, null, false, native, messages);
     }
 
-    private async Task<PreflightResult> DockerPreflightAsync(PreflightRequest request, List<Diagnostic> messages, CancellationToken cancellationToken)
+    /// <param name="buildxVersion">The answer of <c>docker buildx version</c> when choosing the CLI already asked it.</param>
+    private async Task<PreflightResult> DockerPreflightAsync(PreflightRequest request, List<Diagnostic> messages, ProcessResult? buildxVersion, CancellationToken cancellationToken)
     {
-        var versionResult = await TryAsync("docker", ["buildx", "version"], cancellationToken).ConfigureAwait(false)
+        var versionResult = buildxVersion ?? await TryAsync("docker", ["buildx", "version"], cancellationToken).ConfigureAwait(false)
             ?? throw new BuildException(nameof(Strings.ToolNotFound), "docker", "not found on PATH");
         if (!versionResult.Succeeded)
         {

@@ -98,7 +98,10 @@ public sealed class ImageBuilder(IProcessRunner processes, RegistryOptions regis
         await using var source = OciLayoutSource.Open(archive);
         var digest = await new ImagePublisher(client, reference.Repository).PushByDigestAsync(source, cancellationToken).ConfigureAwait(false);
         announce($"{request.Repository}@{digest}");
-        return await DescribePushedAsync(request.Repository!, digest, cancellationToken).ConfigureAwait(false);
+
+        // The registry now holds the archive's bytes: describe them from the archive rather than reading them back.
+        var (_, platforms) = await DescribeAsync(source, cancellationToken).ConfigureAwait(false);
+        return new BuildOutcome($"{request.Repository}@{digest}", digest, platforms);
     }
 
     private async Task<BuildOutcome> DescribePushedAsync(string repository, Digest digest, CancellationToken cancellationToken)
@@ -106,28 +109,31 @@ public sealed class ImageBuilder(IProcessRunner processes, RegistryOptions regis
         var reference = ImageReference.Parse(repository).WithDigest(digest);
         using var client = new RegistryClient(reference.Registry, credentials, registryOptions);
         await using var source = new RegistryImageSource(client, reference);
-        return new BuildOutcome($"{repository}@{digest}", digest, await PlatformsAsync(source, cancellationToken).ConfigureAwait(false));
+        var (_, platforms) = await DescribeAsync(source, cancellationToken).ConfigureAwait(false);
+        return new BuildOutcome($"{repository}@{digest}", digest, platforms);
     }
 
     private static async Task<BuildOutcome> DescribeArchiveAsync(string archive, CancellationToken cancellationToken)
     {
         await using var source = OciLayoutSource.Open(archive);
-        var (_, _, digest) = await source.ReadRootAsync(cancellationToken).ConfigureAwait(false);
-        return new BuildOutcome(archive, digest, await PlatformsAsync(source, cancellationToken).ConfigureAwait(false));
+        var (digest, platforms) = await DescribeAsync(source, cancellationToken).ConfigureAwait(false);
+        return new BuildOutcome(archive, digest, platforms);
     }
 
-    private static async Task<IReadOnlyList<(string, string)>> PlatformsAsync(IImageSource source, CancellationToken cancellationToken)
+    /// <summary>The root's digest and the image platforms it lists (attestations left out), from one read of the root.</summary>
+    private static async Task<(Digest Digest, IReadOnlyList<(string, string)> Platforms)> DescribeAsync(IImageSource source, CancellationToken cancellationToken)
     {
         var (content, mediaType, digest) = await source.ReadRootAsync(cancellationToken).ConfigureAwait(false);
         if (!MediaTypes.IsIndex(mediaType))
         {
-            return [("(single)", digest.ToString())];
+            return (digest, [("(single)", digest.ToString())]);
         }
 
-        return OciJson.ReadIndex(content, mediaType).Manifests
+        var platforms = OciJson.ReadIndex(content, mediaType).Manifests
             .Where(m => !m.IsAttestation && m.Platform is not null)
             .Select(m => (m.Platform!.Normalized?.ToString() ?? m.Platform.ToString(), m.Digest.ToString()))
             .ToList();
+        return (digest, platforms);
     }
 
     private async Task RunAsync(string file, IReadOnlyList<string> args, BuildRequest request, Action<ProcessLine> onLine, string what, CancellationToken cancellationToken)

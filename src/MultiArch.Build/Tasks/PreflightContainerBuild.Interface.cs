@@ -24,6 +24,11 @@ public sealed partial class PreflightContainerBuild
     [Required]
     public string Output { get; set; } = "";
 
+    /// <summary><c>ContainerRegistry</c>: when pushing, it must answer (with the credentials found) before anything is built.</summary>
+    public string Registry { get; set; } = "";
+
+    public string InsecureRegistries { get; set; } = "";
+
     [Output]
     public string UsedCli { get; private set; } = "";
 

@@ -2,6 +2,7 @@ using Microsoft.Build.Framework;
 using MultiArch.Build.Buildx;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Processes;
+using MultiArch.Build.Registry;
 
 namespace MultiArch.Build.Tasks;
 
@@ -24,6 +25,14 @@ public sealed partial class PreflightContainerBuild : MultiArchTask
         foreach (var message in result.Messages)
         {
             Log.LogMessage(MessageImportance.High, message.Message);
+        }
+
+        // A registry that is down or refuses our credentials would fail the push after a long build: ask it now.
+        if (!string.IsNullOrWhiteSpace(Registry))
+        {
+            var options = new RegistryOptions { InsecureRegistries = ContainerPlatformResolver.Split(InsecureRegistries).ToList() };
+            using var client = new RegistryClient(Registry.Trim().TrimEnd('/'), options: options, log: line => Log.LogMessage(MessageImportance.Low, line));
+            await client.PingAsync(cancellationToken).ConfigureAwait(false);
         }
 
         UsedCli = result.Cli == ContainerCliKind.Podman ? "podman" : "docker";

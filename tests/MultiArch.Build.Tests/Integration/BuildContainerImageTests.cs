@@ -149,6 +149,18 @@ public sealed class BuildContainerImageTests
     }
 
     [TestMethod]
+    [Requires(RequiresAttribute.Podman, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
+    public async Task Unreachable_registry_fails_the_preflight_before_building()
+    {
+        var (project, _) = await OperatorAsync("linux/amd64;linux/arm64");
+
+        var result = await project.DotnetAsync("build", project.ProjectFile, "-nodeReuse:false", "-v:n", "-p:ContainerCli=podman", "-p:ContainerRegistry=127.0.0.1:9");
+
+        CollectionAssert.AreEqual(new[] { "MULTIARCH4008" }, result.ErrorCodes.ToArray(), result.Describe());
+        Assert.IsFalse(result.Output.Contains("podman build --", StringComparison.Ordinal), "no build step may run");
+    }
+
+    [TestMethod]
     [Requires(RequiresAttribute.Docker)]
     public async Task Real_engine_default_builder_fails_the_preflight_before_any_build()
     {

@@ -78,6 +78,7 @@ public sealed class BuildPreflightTests
         var result = await new BuildPreflight(runner).RunAsync(Request("linux/amd64", BuildOutputKind.Load), default);
         Assert.AreEqual("default", result.Builder!.Name);
         Assert.IsNull(result.BuilderName, "no --builder: buildx's current one");
+        Assert.AreEqual(1, runner.Calls.Count(c => c == "docker buildx version"), "choosing the CLI and checking the version share one launch");
     }
 
     [TestMethod]
