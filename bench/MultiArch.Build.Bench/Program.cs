@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Processes;
 using MultiArch.Build.Registry;
+using MultiArch.Build.Validation;
 
 // Validating a multi-platform index from a loopback registry, against the tools people use to look at one.
 // Usage: MultiArch.Build.Bench <image reference> <platforms, comma-separated> <iterations> <markdown output>

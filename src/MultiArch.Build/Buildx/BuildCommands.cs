@@ -3,7 +3,7 @@ using System.Globalization;
 namespace MultiArch.Build.Buildx;
 
 /// <summary>Argument lists for <c>docker buildx build</c> and <c>podman build</c>/<c>manifest push</c>. Pure.</summary>
-public static class BuildCommands
+internal static class BuildCommands
 {
     public static IReadOnlyList<string> Buildx(BuildRequest r)
     {

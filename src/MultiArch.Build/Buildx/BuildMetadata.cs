@@ -1,10 +1,10 @@
 using System.Text.Json;
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Oci;
 
 namespace MultiArch.Build.Buildx;
 
 /// <summary>What <c>buildx build --metadata-file</c> writes: the pushed digest and image name(s).</summary>
-public sealed record BuildMetadata(Digest? Digest, string? MediaType, IReadOnlyList<string> ImageNames, string? BuildRef)
+internal sealed record BuildMetadata(Digest? Digest, string? MediaType, IReadOnlyList<string> ImageNames, string? BuildRef)
 {
     public static BuildMetadata Parse(string json)
     {
@@ -18,7 +18,7 @@ public sealed record BuildMetadata(Digest? Digest, string? MediaType, IReadOnlyL
             }
 
             string? Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            Manifests.Digest.TryParse(Str("containerimage.digest"), out var digest);
+            Oci.Digest.TryParse(Str("containerimage.digest"), out var digest);
             string? mediaType = null;
             if (root.TryGetProperty("containerimage.descriptor", out var d) && d.ValueKind == JsonValueKind.Object && d.TryGetProperty("mediaType", out var mt))
             {

@@ -1,6 +1,6 @@
 namespace MultiArch.Build.Buildx;
 
-public static class BuildOutputs
+internal static class BuildOutputs
 {
     public static BuildOutputKind Parse(string value) => value.Trim().ToLowerInvariant() switch
     {

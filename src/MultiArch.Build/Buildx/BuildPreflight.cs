@@ -6,7 +6,7 @@ using NuGet.Versioning;
 
 namespace MultiArch.Build.Buildx;
 
-public sealed record PreflightRequest
+internal sealed record PreflightRequest
 {
     /// <summary><c>docker</c>, <c>podman</c>, or empty: docker when its buildx works, else podman.</summary>
     public string? Cli { get; init; }
@@ -27,7 +27,7 @@ public sealed record PreflightRequest
 }
 
 /// <summary>What the preflight found: which CLI and builder to use, and which platforms run natively.</summary>
-public sealed record PreflightResult(
+internal sealed record PreflightResult(
     ContainerCliKind Cli,
     NuGetVersion? BuildxVersion,
     BuilderInfo? Builder,
@@ -42,7 +42,7 @@ public sealed record PreflightResult(
 /// (the docker driver with the classic image store asked for several platforms, a platform no node can
 /// build, a multi-platform --load) with a coded error that says how to fix it.
 /// </summary>
-public sealed class BuildPreflight(IProcessRunner processes)
+internal sealed class BuildPreflight(IProcessRunner processes)
 {
     private const string ContainerdSnapshotter = "io.containerd.snapshotter.v1";
 

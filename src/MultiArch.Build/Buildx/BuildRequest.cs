@@ -2,13 +2,13 @@ using MultiArch.Build.Platforms;
 
 namespace MultiArch.Build.Buildx;
 
-public enum ContainerCliKind
+internal enum ContainerCliKind
 {
     Docker,
     Podman,
 }
 
-public enum BuildOutputKind
+internal enum BuildOutputKind
 {
     /// <summary>Pushed to a registry (by digest first when tags come after validation).</summary>
     Push,
@@ -21,10 +21,10 @@ public enum BuildOutputKind
 }
 
 /// <summary>A <c>--secret</c>: from a file (<c>Source</c>) or an environment variable (<c>Environment</c>). Never its value.</summary>
-public sealed record BuildSecret(string Id, string? Source, string? Environment);
+internal sealed record BuildSecret(string Id, string? Source, string? Environment);
 
 /// <summary>Everything one multi-platform build needs, independent of the CLI that runs it.</summary>
-public sealed record BuildRequest
+internal sealed record BuildRequest
 {
     public required IReadOnlyList<OciPlatform> Platforms { get; init; }
 

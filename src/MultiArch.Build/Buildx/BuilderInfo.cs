@@ -3,7 +3,7 @@ using MultiArch.Build.Platforms;
 namespace MultiArch.Build.Buildx;
 
 /// <summary>One node of a buildx builder: its status and the platforms it can build (native first).</summary>
-public sealed record BuilderNode(string Name, string Endpoint, string Status, string? BuildKitVersion, IReadOnlyList<OciPlatform> Platforms)
+internal sealed record BuilderNode(string Name, string Endpoint, string Status, string? BuildKitVersion, IReadOnlyList<OciPlatform> Platforms)
 {
     /// <summary>
     /// The platforms this node runs without emulation: BuildKit lists the native platform first; its
@@ -25,7 +25,7 @@ public sealed record BuilderNode(string Name, string Endpoint, string Status, st
 }
 
 /// <summary>What <c>docker buildx inspect --bootstrap</c> says about a builder.</summary>
-public sealed record BuilderInfo(string Name, string Driver, IReadOnlyList<BuilderNode> Nodes)
+internal sealed record BuilderInfo(string Name, string Driver, IReadOnlyList<BuilderNode> Nodes)
 {
     public IEnumerable<OciPlatform> Platforms => Nodes.SelectMany(n => n.Platforms).Distinct();
 

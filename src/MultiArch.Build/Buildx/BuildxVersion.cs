@@ -4,7 +4,7 @@ using NuGet.Versioning;
 namespace MultiArch.Build.Buildx;
 
 /// <summary>Parses <c>docker buildx version</c> output from upstream, Docker Desktop and distribution builds.</summary>
-public static partial class BuildxVersion
+internal static partial class BuildxVersion
 {
     /// <summary>The oldest buildx this tool drives: <c>--annotation</c> and <c>--provenance</c> (0.12), <c>push-by-digest</c> outputs.</summary>
     public static readonly NuGetVersion Minimum = new(0, 12, 0);

@@ -1,25 +1,27 @@
-using MultiArch.Build.Images;
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Processes;
-using MultiArch.Build.Registry;
 using MultiArch.Build.Resources;
 
 namespace MultiArch.Build.Buildx;
 
-/// <summary>Where a build left the image: an untagged index in a registry (by digest), an OCI archive, or the engine.</summary>
-public sealed record BuildOutcome(string Image, Digest? Digest, IReadOnlyList<(string Platform, string ManifestDigest)> Platforms);
+/// <summary>
+/// Where a build left the image: pushed by buildx (its index digest, from the metadata file), an OCI archive
+/// on disk (every podman build, and buildx without a registry), or the local engine. Describing and pushing
+/// it is Publishing's work.
+/// </summary>
+internal sealed record BuildOutcome(BuildOutputKind Output, string? ArchivePath, Digest? PushedDigest);
 
 /// <summary>
-/// Runs the build: one <c>docker buildx build</c> for all platforms (pushed by digest, to an OCI archive,
-/// or loaded), or <c>podman build --manifest</c> exported as an OCI archive and, when pushing, copied into
-/// the registry by digest. Output lines stream to <paramref name="onLine"/>; secrets never appear in them.
+/// Runs the build and nothing else: one <c>docker buildx build</c> for all platforms (pushed by digest, to an
+/// OCI archive, or loaded), or <c>podman build --manifest</c> exported as an OCI archive. Output lines stream to
+/// <paramref name="onLine"/>; secrets never appear in them.
 /// </summary>
-public sealed class ImageBuilder(IProcessRunner processes, RegistryOptions registryOptions, ICredentialProvider? credentials = null)
+internal sealed class ImageBuilder(IProcessRunner processes)
 {
-    public async Task<BuildOutcome> BuildAsync(ContainerCliKind cli, BuildRequest request, Action<ProcessLine> onLine, Action<string> announce, CancellationToken cancellationToken)
+    public async Task<BuildOutcome> BuildAsync(ContainerCliKind cli, BuildRequest request, Action<ProcessLine> onLine, CancellationToken cancellationToken)
     {
         return cli == ContainerCliKind.Podman
-            ? await PodmanAsync(request, onLine, announce, cancellationToken).ConfigureAwait(false)
+            ? await PodmanAsync(request, onLine, cancellationToken).ConfigureAwait(false)
             : await BuildxAsync(request, onLine, cancellationToken).ConfigureAwait(false);
     }
 
@@ -45,15 +47,16 @@ public sealed class ImageBuilder(IProcessRunner processes, RegistryOptions regis
                     throw new BuildException(nameof(Strings.BuildMetadataMissing), request.MetadataFile);
                 }
 
-                return await DescribePushedAsync(request.Repository!, digest, cancellationToken).ConfigureAwait(false);
+                return new BuildOutcome(BuildOutputKind.Push, null, digest);
             case BuildOutputKind.Archive:
-                return await DescribeArchiveAsync(request.ArchivePath!, cancellationToken).ConfigureAwait(false);
+                return new BuildOutcome(BuildOutputKind.Archive, request.ArchivePath, null);
             default:
-                return new BuildOutcome(string.Empty, null, []);
+                return new BuildOutcome(request.Output, null, null);
         }
     }
 
-    private async Task<BuildOutcome> PodmanAsync(BuildRequest request, Action<ProcessLine> onLine, Action<string> announce, CancellationToken cancellationToken)
+    /// <summary>podman builds into a manifest list and exports it as an OCI archive; a push copies that archive (Publishing).</summary>
+    private async Task<BuildOutcome> PodmanAsync(BuildRequest request, Action<ProcessLine> onLine, CancellationToken cancellationToken)
     {
         // A manifest list of this name from an earlier build would collect stale entries: start afresh.
         var manifest = "localhost/multiarch-build-" + Guid.NewGuid().ToString("N")[..12];
@@ -88,52 +91,7 @@ public sealed class ImageBuilder(IProcessRunner processes, RegistryOptions regis
             await processes.RunAsync(new ProcessSpec("podman", ["manifest", "rm", manifest]), null, CancellationToken.None).ConfigureAwait(false);
         }
 
-        if (request.Output != BuildOutputKind.Push)
-        {
-            return await DescribeArchiveAsync(archive, cancellationToken).ConfigureAwait(false);
-        }
-
-        var reference = ImageReference.Parse(request.Repository!);
-        using var client = new RegistryClient(reference.Registry, credentials, registryOptions);
-        await using var source = OciLayoutSource.Open(archive);
-        var digest = await new ImagePublisher(client, reference.Repository).PushByDigestAsync(source, cancellationToken).ConfigureAwait(false);
-        announce($"{request.Repository}@{digest}");
-
-        // The registry now holds the archive's bytes: describe them from the archive rather than reading them back.
-        var (_, platforms) = await DescribeAsync(source, cancellationToken).ConfigureAwait(false);
-        return new BuildOutcome($"{request.Repository}@{digest}", digest, platforms);
-    }
-
-    private async Task<BuildOutcome> DescribePushedAsync(string repository, Digest digest, CancellationToken cancellationToken)
-    {
-        var reference = ImageReference.Parse(repository).WithDigest(digest);
-        using var client = new RegistryClient(reference.Registry, credentials, registryOptions);
-        await using var source = new RegistryImageSource(client, reference);
-        var (_, platforms) = await DescribeAsync(source, cancellationToken).ConfigureAwait(false);
-        return new BuildOutcome($"{repository}@{digest}", digest, platforms);
-    }
-
-    private static async Task<BuildOutcome> DescribeArchiveAsync(string archive, CancellationToken cancellationToken)
-    {
-        await using var source = OciLayoutSource.Open(archive);
-        var (digest, platforms) = await DescribeAsync(source, cancellationToken).ConfigureAwait(false);
-        return new BuildOutcome(archive, digest, platforms);
-    }
-
-    /// <summary>The root's digest and the image platforms it lists (attestations left out), from one read of the root.</summary>
-    private static async Task<(Digest Digest, IReadOnlyList<(string, string)> Platforms)> DescribeAsync(IImageSource source, CancellationToken cancellationToken)
-    {
-        var (content, mediaType, digest) = await source.ReadRootAsync(cancellationToken).ConfigureAwait(false);
-        if (!MediaTypes.IsIndex(mediaType))
-        {
-            return (digest, [("(single)", digest.ToString())]);
-        }
-
-        var platforms = OciJson.ReadIndex(content, mediaType).Manifests
-            .Where(m => !m.IsAttestation && m.Platform is not null)
-            .Select(m => (m.Platform!.Normalized?.ToString() ?? m.Platform.ToString(), m.Digest.ToString()))
-            .ToList();
-        return (digest, platforms);
+        return new BuildOutcome(BuildOutputKind.Archive, archive, null);
     }
 
     private async Task RunAsync(string file, IReadOnlyList<string> args, BuildRequest request, Action<ProcessLine> onLine, string what, CancellationToken cancellationToken)

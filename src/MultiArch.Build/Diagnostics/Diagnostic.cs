@@ -3,7 +3,7 @@ using MultiArch.Build.Resources;
 
 namespace MultiArch.Build.Diagnostics;
 
-public enum DiagnosticSeverity
+internal enum DiagnosticSeverity
 {
     /// <summary>Logged as a message at normal importance: information, not a problem.</summary>
     Message,
@@ -15,7 +15,7 @@ public enum DiagnosticSeverity
 /// A finding of the pure core, logged by a task as a coded MSBuild diagnostic.
 /// <paramref name="ResourceName"/> names a string in Resources/Strings.resx that starts with its code.
 /// </summary>
-public sealed record Diagnostic(
+internal sealed record Diagnostic(
     string ResourceName,
     DiagnosticSeverity Severity,
     IReadOnlyList<object?> Arguments,
@@ -45,7 +45,7 @@ public sealed record Diagnostic(
 }
 
 /// <summary>Reads coded strings from Resources/Strings.resx.</summary>
-public static class DiagnosticText
+internal static class DiagnosticText
 {
     /// <summary>The whole resource string, code included (<c>MULTIARCH1001: ...</c>), formatted.</summary>
     public static string FormatWithCode(string resourceName, IReadOnlyList<object?> args)

@@ -4,7 +4,7 @@ namespace MultiArch.Build.Diagnostics;
 /// Base of the domain exceptions thrown by library code. The task boundary turns one into the coded
 /// diagnostic named by <see cref="ResourceName"/>; its message is that diagnostic's text.
 /// </summary>
-public class MultiArchException : Exception
+internal class MultiArchException : Exception
 {
     public MultiArchException(string resourceName, params object?[] args)
         : this(resourceName, null, args)

@@ -6,7 +6,7 @@ using MultiArch.Build.Resources;
 namespace MultiArch.Build.Dockerfiles;
 
 /// <summary>What the build will do, as far as the checks need to know.</summary>
-public sealed record DockerfileCheckOptions
+internal sealed record DockerfileCheckOptions
 {
     /// <summary>The platforms being built (normalized).</summary>
     public required IReadOnlyList<OciPlatform> TargetPlatforms { get; init; }
@@ -25,7 +25,7 @@ public sealed record DockerfileCheckOptions
 /// The multi-platform checks: each finds a Dockerfile line that makes a multi-arch image wrong, slow
 /// or fragile, following BuildKit's ARG and platform semantics. Pure: a document in, diagnostics out.
 /// </summary>
-public static partial class DockerfileAnalyzer
+internal static partial class DockerfileAnalyzer
 {
     public static IReadOnlyList<Diagnostic> Analyze(DockerfileDocument document, DockerfileCheckOptions options)
     {

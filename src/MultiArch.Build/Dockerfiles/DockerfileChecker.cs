@@ -4,7 +4,7 @@ using MultiArch.Build.Resources;
 namespace MultiArch.Build.Dockerfiles;
 
 /// <summary>Reads a Dockerfile from disk, parses it and runs the checks: the file-system edge of the Dockerfile checks.</summary>
-public static class DockerfileChecker
+internal static class DockerfileChecker
 {
     public static IReadOnlyList<Diagnostic> Check(string path, DockerfileCheckOptions options)
         => Check(path, options, out _);

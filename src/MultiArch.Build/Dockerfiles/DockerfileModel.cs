@@ -1,16 +1,16 @@
 namespace MultiArch.Build.Dockerfiles;
 
 /// <summary>A parser directive from the top of the file (<c># syntax=</c>, <c># escape=</c>, <c># check=</c>).</summary>
-public sealed record ParserDirective(string Name, string Value, int Line);
+internal sealed record ParserDirective(string Name, string Value, int Line);
 
 /// <summary>A <c>--name=value</c> (or bare <c>--name</c>) flag of an instruction.</summary>
-public sealed record InstructionFlag(string Name, string? Value);
+internal sealed record InstructionFlag(string Name, string? Value);
 
 /// <summary>A heredoc attached to an instruction (<c>RUN &lt;&lt;EOF</c>); its body is content, not instructions.</summary>
-public sealed record Heredoc(string Name, string Body, int Line, bool Expand, bool StripTabs);
+internal sealed record Heredoc(string Name, string Body, int Line, bool Expand, bool StripTabs);
 
 /// <summary>One instruction, with continuation lines joined. Lines are 1-based.</summary>
-public sealed record Instruction(
+internal sealed record Instruction(
     string Keyword,
     IReadOnlyList<InstructionFlag> Flags,
     string Arguments,
@@ -33,10 +33,10 @@ public sealed record Instruction(
 }
 
 /// <summary>An <c>ARG NAME[=default]</c> declaration.</summary>
-public sealed record ArgDeclaration(string Name, string? DefaultValue, int Line);
+internal sealed record ArgDeclaration(string Name, string? DefaultValue, int Line);
 
 /// <summary>A build stage: its FROM line and the instructions up to the next FROM.</summary>
-public sealed class DockerfileStage
+internal sealed class DockerfileStage
 {
     public DockerfileStage(int index, Instruction from, string baseImage, string? name, string? platformFlag)
     {
@@ -66,7 +66,7 @@ public sealed class DockerfileStage
 }
 
 /// <summary>A parsed Dockerfile: directives, global ARGs (before the first FROM) and stages.</summary>
-public sealed class DockerfileDocument
+internal sealed class DockerfileDocument
 {
     public string? Path { get; init; }
 

@@ -1,13 +1,13 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Text;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Resources;
 
 namespace MultiArch.Build.Dockerfiles;
 
 /// <summary>The document and any syntax errors (each with its line). A document is always returned.</summary>
-public sealed record DockerfileParseResult(DockerfileDocument Document, IReadOnlyList<Diagnostic> Diagnostics)
+internal sealed record DockerfileParseResult(DockerfileDocument Document, IReadOnlyList<Diagnostic> Diagnostics)
 {
     public bool HasErrors => Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
 }
@@ -18,7 +18,7 @@ public sealed record DockerfileParseResult(DockerfileDocument Document, IReadOnl
 /// not instructions, JSON and shell forms, leading <c>--flags</c>, global ARGs and stages.
 /// Never throws on any input: problems are diagnostics.
 /// </summary>
-public static partial class DockerfileParser
+internal static partial class DockerfileParser
 {
     /// <summary>Files larger than this are refused (a Dockerfile is text a person writes).</summary>
     public const int MaxLength = 4 * 1024 * 1024;

@@ -2,7 +2,7 @@ using MultiArch.Build.Platforms;
 
 namespace MultiArch.Build.Dockerfiles;
 
-public enum StagePlatformKind
+internal enum StagePlatformKind
 {
     /// <summary>Follows $TARGETPLATFORM: BuildKit's default for a FROM without --platform.</summary>
     Target,
@@ -18,10 +18,10 @@ public enum StagePlatformKind
 }
 
 /// <summary>Where a stage runs, and the FROM line that decided it (for stages inheriting a pin, an ancestor's).</summary>
-public sealed record StagePlatform(StagePlatformKind Kind, OciPlatform? Constant, Instruction DecidedAt, string? Raw);
+internal sealed record StagePlatform(StagePlatformKind Kind, OciPlatform? Constant, Instruction DecidedAt, string? Raw);
 
 /// <summary>How a value relates to the target architecture.</summary>
-public enum ValueOrigin
+internal enum ValueOrigin
 {
     /// <summary>Taken from TARGETARCH/TARGETPLATFORM/... (directly or through other ARG/ENV values).</summary>
     Target,
@@ -34,14 +34,14 @@ public enum ValueOrigin
 }
 
 /// <summary>A variable in scope in a stage: an ARG or ENV with the value it has there (null: no value known).</summary>
-public sealed record ScopedVariable(string Name, string? Value, bool IsArg, int Line);
+internal sealed record ScopedVariable(string Name, string? Value, bool IsArg, int Line);
 
 /// <summary>
 /// The semantic view of a Dockerfile for multi-platform analysis: each stage's platform (with pins
 /// carried through <c>FROM &lt;stage&gt;</c> chains), its parent stage, the ARG/ENV scope at each line
 /// (ARG declarations inherited through <c>FROM &lt;stage&gt;</c>), and which stages feed the image stage.
 /// </summary>
-public sealed class StageGraph
+internal sealed class StageGraph
 {
     /// <summary>The automatic platform ARGs, in global scope, usable in stages only after <c>ARG name</c>.</summary>
     public static readonly IReadOnlySet<string> AutomaticArgs = new HashSet<string>(StringComparer.Ordinal)

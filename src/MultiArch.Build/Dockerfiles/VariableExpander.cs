@@ -6,7 +6,7 @@ namespace MultiArch.Build.Dockerfiles;
 /// Dockerfile (and POSIX shell) variable syntax: <c>$V</c>, <c>${V}</c>, <c>${V:-d}</c>, <c>${V-d}</c>,
 /// <c>${V:+x}</c>, <c>${V+x}</c>. The escape character before <c>$</c> makes it literal.
 /// </summary>
-public static class VariableExpander
+internal static class VariableExpander
 {
     /// <summary>A variable reference found in text.</summary>
     public readonly record struct Reference(string Name, string? Operator, string? Word, int Start, int Length);

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace MultiArch.Build.Images;
 
-public enum BinaryKind
+internal enum BinaryKind
 {
     Unknown,
     Elf,
@@ -12,7 +12,7 @@ public enum BinaryKind
 }
 
 /// <summary>What the first bytes of a file say it is: the CPU of an ELF or PE, or a script's interpreter.</summary>
-public sealed record BinaryIdentity(BinaryKind Kind, string? Architecture, int Bits, string Description, string? Interpreter = null)
+internal sealed record BinaryIdentity(BinaryKind Kind, string? Architecture, int Bits, string Description, string? Interpreter = null)
 {
     public static BinaryIdentity Unknown(string why) => new(BinaryKind.Unknown, null, 0, why);
 }
@@ -21,7 +21,7 @@ public sealed record BinaryIdentity(BinaryKind Kind, string? Architecture, int B
 /// Reads ELF headers (<c>e_ident</c> class and data, <c>e_machine</c>), PE headers (COFF Machine) and
 /// <c>#!</c> lines. Architectures are answered in GOARCH names so they compare with OCI platforms.
 /// </summary>
-public static class BinaryInspector
+internal static class BinaryInspector
 {
     /// <summary>How many leading bytes <see cref="Identify"/> needs at most (the PE header may sit further in).</summary>
     public const int HeaderBytes = 512;

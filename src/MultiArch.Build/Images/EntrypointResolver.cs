@@ -1,9 +1,9 @@
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Oci;
 
 namespace MultiArch.Build.Images;
 
 /// <summary>The executable an image would start, followed through PATH, symlinks and #! interpreters.</summary>
-public sealed record ResolvedExecutable(IReadOnlyList<string> Chain, BinaryIdentity? Identity, string? Undetermined)
+internal sealed record ResolvedExecutable(IReadOnlyList<string> Chain, BinaryIdentity? Identity, string? Undetermined)
 {
     public string ChainText => string.Join(" -> ", Chain);
 }
@@ -13,7 +13,7 @@ public sealed record ResolvedExecutable(IReadOnlyList<string> Chain, BinaryIdent
 /// <c>argv[0]</c> looked up in the config's <c>PATH</c> (or relative to <c>WorkingDir</c>), symlinks
 /// followed across layers, and a <c>#!</c> script's interpreter (through <c>/usr/bin/env</c>) in turn.
 /// </summary>
-public static class EntrypointResolver
+internal static class EntrypointResolver
 {
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

@@ -3,7 +3,7 @@ using System.IO.Compression;
 
 namespace MultiArch.Build.Images;
 
-public enum FsEntryKind
+internal enum FsEntryKind
 {
     File,
     Directory,
@@ -11,7 +11,7 @@ public enum FsEntryKind
 }
 
 /// <summary>One path of the merged image filesystem; executable files keep their first bytes.</summary>
-public sealed record FsEntry(FsEntryKind Kind, string? LinkTarget, bool Executable, byte[]? Head);
+internal sealed record FsEntry(FsEntryKind Kind, string? LinkTarget, bool Executable, byte[]? Head);
 
 /// <summary>
 /// The image's root filesystem as the runtime would see it, built by applying the layers in order:
@@ -19,7 +19,7 @@ public sealed record FsEntry(FsEntryKind Kind, string? LinkTarget, bool Executab
 /// content of a directory, hard links share their target's content. Only the first bytes of
 /// executable files are kept, so memory stays bounded whatever the image's size.
 /// </summary>
-public sealed class ImageFilesystem
+internal sealed class ImageFilesystem
 {
     /// <summary>Entries kept at most; an image with more paths is read partially (and said so).</summary>
     public const int MaxEntries = 500_000;

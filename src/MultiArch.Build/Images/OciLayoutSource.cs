@@ -1,5 +1,5 @@
 using System.Text;
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Oci;
 
 namespace MultiArch.Build.Images;
 
@@ -10,7 +10,7 @@ namespace MultiArch.Build.Images;
 /// whatever its size. The root is <c>index.json</c>; with one entry that is itself an index (buildx), that
 /// entry is the image index.
 /// </summary>
-public sealed class OciLayoutSource : IImageSource
+internal sealed class OciLayoutSource : IImageSource
 {
     public const long MaxIndexBytes = 4 * 1024 * 1024;
 

@@ -4,7 +4,7 @@ using MultiArch.Build.Resources;
 namespace MultiArch.Build.Platforms;
 
 /// <summary>What the project asks for; the first non-empty source wins.</summary>
-public sealed record PlatformRequest(
+internal sealed record PlatformRequest(
     string? ContainerPlatforms,
     string? ContainerRuntimeIdentifiers,
     string? RuntimeIdentifiers,
@@ -12,9 +12,9 @@ public sealed record PlatformRequest(
     OciPlatform HostPlatform);
 
 /// <summary>One platform to build: the normalized platform, the RID to publish for it (may be empty), and what the user wrote.</summary>
-public sealed record ResolvedPlatform(OciPlatform Platform, string RuntimeIdentifier, string Requested);
+internal sealed record ResolvedPlatform(OciPlatform Platform, string RuntimeIdentifier, string Requested);
 
-public sealed record PlatformResolution(
+internal sealed record PlatformResolution(
     IReadOnlyList<ResolvedPlatform> Platforms,
     string Source,
     IReadOnlyList<Diagnostic> Diagnostics)
@@ -29,7 +29,7 @@ public sealed record PlatformResolution(
 /// Turns the project's platform properties into the list of platforms to build. Pure: no process,
 /// no file; every problem is a diagnostic so that the user sees all of them at once.
 /// </summary>
-public static class ContainerPlatformResolver
+internal static class ContainerPlatformResolver
 {
     public const string SourceContainerPlatforms = "ContainerPlatforms";
     public const string SourceContainerRuntimeIdentifiers = "ContainerRuntimeIdentifiers";

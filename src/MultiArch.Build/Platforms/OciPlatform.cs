@@ -7,7 +7,7 @@ namespace MultiArch.Build.Platforms;
 /// An OCI image platform (<c>os/architecture[/variant]</c>) with Go's GOOS/GOARCH values,
 /// normalized the way containerd normalizes it so that equal platforms compare equal.
 /// </summary>
-public sealed record OciPlatform
+internal sealed record OciPlatform
 {
     private static readonly HashSet<string> KnownOperatingSystems = new(StringComparer.Ordinal)
     {

@@ -8,7 +8,7 @@ namespace MultiArch.Build.Platforms;
 /// way back (<see cref="DefaultRuntimeIdentifier"/>) always answers the glibc RID and callers keep
 /// the RID the user gave whenever there is one.
 /// </summary>
-public static class RuntimeIdentifierMap
+internal static class RuntimeIdentifierMap
 {
     /// <summary>Every RID this tool knows, in table order. The first RID of a platform is its default.</summary>
     public static IReadOnlyList<(string RuntimeIdentifier, OciPlatform Platform)> Entries { get; } =

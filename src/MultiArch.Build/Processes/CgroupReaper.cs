@@ -5,7 +5,7 @@ namespace MultiArch.Build.Processes;
 /// podman's process tree: it is reparented to init), so podman builds run under a cgroup parent of their
 /// own and a cancellation reaps what is left in it. Linux only; elsewhere it does nothing.
 /// </summary>
-public static class CgroupReaper
+internal static class CgroupReaper
 {
     public static string NewCgroupParent() => "/multiarch-build-" + Guid.NewGuid().ToString("N")[..12];
 

@@ -7,7 +7,7 @@ using MultiArch.Build.Resources;
 namespace MultiArch.Build.Processes;
 
 /// <summary>What to run. Arguments are a list, never one concatenated string.</summary>
-public sealed record ProcessSpec(string FileName, IReadOnlyList<string> Arguments)
+internal sealed record ProcessSpec(string FileName, IReadOnlyList<string> Arguments)
 {
     public string? WorkingDirectory { get; init; }
 
@@ -28,16 +28,16 @@ public sealed record ProcessSpec(string FileName, IReadOnlyList<string> Argument
         => arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_./:=,@%+".Contains(c)) ? arg : "'" + arg.Replace("'", "'\\''") + "'";
 }
 
-public enum ProcessStream
+internal enum ProcessStream
 {
     StandardOutput,
     StandardError,
 }
 
 /// <summary>One line of output, already redacted.</summary>
-public readonly record struct ProcessLine(ProcessStream Stream, string Text);
+internal readonly record struct ProcessLine(ProcessStream Stream, string Text);
 
-public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
+internal sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
 {
     public bool Succeeded => ExitCode == 0;
 
@@ -51,7 +51,7 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
 }
 
 /// <summary>Runs external tools. The seam that lets the core be tested without processes.</summary>
-public interface IProcessRunner
+internal interface IProcessRunner
 {
     Task<ProcessResult> RunAsync(ProcessSpec spec, Action<ProcessLine>? onLine = null, CancellationToken cancellationToken = default);
 }
@@ -60,7 +60,7 @@ public interface IProcessRunner
 /// Runs a process with an argument list, streams its output line by line (redacted), keeps a bounded
 /// copy, and kills the whole process tree when cancelled.
 /// </summary>
-public sealed class ProcessRunner : IProcessRunner
+internal sealed class ProcessRunner : IProcessRunner
 {
     /// <summary>Output kept per stream; a tool that prints more is truncated from the front.</summary>
     public const int MaxCapturedChars = 8 * 1024 * 1024;
@@ -193,7 +193,7 @@ public sealed class ProcessRunner : IProcessRunner
 }
 
 /// <summary>Replaces secret values in text that is about to be logged.</summary>
-public static class Redactor
+internal static class Redactor
 {
     public const string Mask = "***";
 
@@ -213,7 +213,7 @@ public static class Redactor
 }
 
 /// <summary>The executable could not be started: it is not installed or not on PATH.</summary>
-public sealed class ToolNotFoundException(string tool, Exception inner)
+internal sealed class ToolNotFoundException(string tool, Exception inner)
     : MultiArchException(nameof(Strings.ToolNotFound), inner, tool, inner.Message)
 {
     public string Tool { get; } = tool;

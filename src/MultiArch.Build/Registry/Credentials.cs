@@ -1,11 +1,12 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Processes;
 
 namespace MultiArch.Build.Registry;
 
 /// <summary>A user name and password, or an identity token (<c>Username</c> "&lt;token&gt;" as docker-credential helpers answer).</summary>
-public sealed record RegistryCredential(string Username, string Secret)
+internal sealed record RegistryCredential(string Username, string Secret)
 {
     public bool IsIdentityToken => Username == "<token>";
 
@@ -13,7 +14,7 @@ public sealed record RegistryCredential(string Username, string Secret)
     public override string ToString() => $"RegistryCredential({Username}, ***)";
 }
 
-public interface ICredentialProvider
+internal interface ICredentialProvider
 {
     Task<RegistryCredential?> GetAsync(string registry, CancellationToken cancellationToken);
 }
@@ -23,7 +24,7 @@ public interface ICredentialProvider
 /// then <c>$DOCKER_CONFIG/config.json</c> (else <c>~/.docker/config.json</c>): <c>credHelpers</c> for the host,
 /// <c>auths</c> entries, then the <c>credsStore</c> helper. Helpers run as <c>docker-credential-NAME get</c>.
 /// </summary>
-public sealed class DockerConfigCredentialProvider(IProcessRunner? processes = null, IReadOnlyDictionary<string, string?>? environment = null) : ICredentialProvider
+internal sealed class DockerConfigCredentialProvider(IProcessRunner? processes = null, IReadOnlyDictionary<string, string?>? environment = null) : ICredentialProvider
 {
     private readonly IProcessRunner _processes = processes ?? ProcessRunner.Instance;
 

@@ -1,14 +1,12 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Net;
 using System.Text;
-using System.Text.Json;
-using MultiArch.Build.Images;
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Oci;
 
 namespace MultiArch.Build.Registry;
 
-public sealed record RegistryOptions
+internal sealed record RegistryOptions
 {
     /// <summary>Hosts (host or host:port) reached over plain HTTP. Loopback hosts always are.</summary>
     public IReadOnlyCollection<string> InsecureRegistries { get; init; } = [];
@@ -26,7 +24,7 @@ public sealed record RegistryOptions
 }
 
 /// <summary>A manifest or index as the registry served it, already checked against its digest.</summary>
-public sealed record ManifestResponse(byte[] Content, string MediaType, Digest Digest);
+internal sealed record ManifestResponse(byte[] Content, string MediaType, Digest Digest);
 
 /// <summary>
 /// An OCI Distribution client over HttpClient: ping, manifests by tag or digest (every Accept type this
@@ -34,32 +32,35 @@ public sealed record ManifestResponse(byte[] Content, string MediaType, Digest D
 /// the registry's challenge; HTTPS except for loopback and listed insecure hosts; retries with back-off on
 /// 429/5xx/time-outs; every byte read checked against its digest; coded exceptions for everything else.
 /// </summary>
-public sealed class RegistryClient : IDisposable
+internal sealed class RegistryClient : IDisposable
 {
     private readonly HttpClient _http;
-    private readonly ICredentialProvider _credentials;
+    private readonly RegistryAuthHandler _auth;
     private readonly RegistryOptions _options;
     private readonly Action<string>? _log;
-    private readonly Dictionary<string, AuthenticationHeaderValue> _authByScope = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _authLock = new(1, 1);
-    private AuthenticationHeaderValue? _basic;
-    private RegistryCredential? _credential;
-    private bool _credentialLoaded;
 
+    // Manifests are content-addressed: what this client pushed or read by digest is kept for its life (one
+    // build), so the index a build pushed reaches validation and tagging without being read again.
+    private readonly Dictionary<string, ManifestResponse> _manifestsByDigest = new(StringComparer.Ordinal);
+
+    /// <param name="handler">The transport (tests pass an in-memory registry); authentication is layered on it here.</param>
     public RegistryClient(string registry, ICredentialProvider? credentials = null, RegistryOptions? options = null, HttpMessageHandler? handler = null, Action<string>? log = null)
     {
         Registry = registry;
-        _credentials = credentials ?? new DockerConfigCredentialProvider();
         _options = options ?? new RegistryOptions();
         _log = log;
         var host = registry is ImageReference.DockerHub ? "registry-1.docker.io" : registry;
         var scheme = IsLoopback(host) || _options.InsecureRegistries.Contains(registry, StringComparer.OrdinalIgnoreCase) ? "http" : "https";
         BaseAddress = new Uri($"{scheme}://{host}/");
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { AllowAutoRedirect = true, MaxAutomaticRedirections = 10, ConnectTimeout = TimeSpan.FromSeconds(15) }, disposeHandler: true)
+        _auth = new RegistryAuthHandler(registry, credentials ?? new DockerConfigCredentialProvider(), log)
         {
-            Timeout = Timeout.InfiniteTimeSpan,
+            InnerHandler = handler ?? new SocketsHttpHandler { AllowAutoRedirect = true, MaxAutomaticRedirections = 10, ConnectTimeout = TimeSpan.FromSeconds(15) },
         };
+        _http = new HttpClient(_auth, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
     }
+
+    /// <summary>Token requests made so far (one per repository and access in a build).</summary>
+    public int TokenRequests => _auth.TokenRequests;
 
     public string Registry { get; }
 
@@ -89,6 +90,11 @@ public sealed class RegistryClient : IDisposable
     public async Task<ManifestResponse> GetManifestAsync(string repository, string reference, CancellationToken cancellationToken)
     {
         var what = $"manifest {repository}:{reference}".Replace(":sha", "@sha", StringComparison.Ordinal);
+        if (Digest.TryParse(reference, out _) && Remembered(repository, reference) is { } known)
+        {
+            return known;
+        }
+
         using var response = await SendAsync(
             () =>
             {
@@ -141,7 +147,9 @@ public sealed class RegistryClient : IDisposable
             throw new ContentMismatchException(Registry, new Descriptor(mediaType, header.Value, content.Length, null, new Dictionary<string, string>()), $"content hashing to {computed}");
         }
 
-        return new ManifestResponse(content, mediaType, requested ?? computed);
+        var result = new ManifestResponse(content, mediaType, requested ?? computed);
+        Remember(repository, result);
+        return result;
     }
 
     /// <summary>A blob as a stream that verifies digest and size as it is read to the end.</summary>
@@ -226,13 +234,30 @@ public sealed class RegistryClient : IDisposable
             Scope(repository, push: true),
             cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, what).ConfigureAwait(false);
-        return Digest.Compute(content);
+        var digest = Digest.Compute(content);
+        Remember(repository, new ManifestResponse(content, mediaType, digest));
+        return digest;
+    }
+
+    private ManifestResponse? Remembered(string repository, string digest)
+    {
+        lock (_manifestsByDigest)
+        {
+            return _manifestsByDigest.GetValueOrDefault($"{repository}@{digest}");
+        }
+    }
+
+    private void Remember(string repository, ManifestResponse manifest)
+    {
+        lock (_manifestsByDigest)
+        {
+            _manifestsByDigest[$"{repository}@{manifest.Digest}"] = manifest;
+        }
     }
 
     public void Dispose()
     {
         _http.Dispose();
-        _authLock.Dispose();
     }
 
     private static string Scope(string repository, bool push) => $"repository:{repository}:{(push ? "pull,push" : "pull")}";
@@ -241,7 +266,6 @@ public sealed class RegistryClient : IDisposable
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, string what, string? scope, CancellationToken cancellationToken)
     {
         var attempt = 0;
-        var authenticated = false;
         var last = "no answer";
         while (true)
         {
@@ -252,10 +276,10 @@ public sealed class RegistryClient : IDisposable
                 request.RequestUri = new Uri(BaseAddress, relative);
             }
 
-            var auth = scope is null ? _basic : _authByScope.GetValueOrDefault(scope) ?? _basic;
-            if (auth is not null)
+            request.Options.Set(RegistryAuthHandler.WhatKey, what);
+            if (scope is not null)
             {
-                request.Headers.Authorization = auth;
+                request.Options.Set(RegistryAuthHandler.ScopeKey, scope);
             }
 
             HttpResponseMessage response;
@@ -293,20 +317,11 @@ public sealed class RegistryClient : IDisposable
             }
 
             _log?.Invoke($"{request.Method} {request.RequestUri} -> {(int)response.StatusCode}");
-            if (response.StatusCode == HttpStatusCode.Unauthorized && !authenticated)
-            {
-                authenticated = true;
-                var challenge = response.Headers.WwwAuthenticate.FirstOrDefault();
-                response.Dispose();
-                await AuthenticateAsync(challenge, scope, what, cancellationToken).ConfigureAwait(false);
-                attempt--;
-                continue;
-            }
-
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
+                // The auth handler already answered one challenge: what we have is not enough.
                 response.Dispose();
-                throw new RegistryAuthException(Registry, what, hadCredentials: _credential is not null);
+                throw new RegistryAuthException(Registry, what, hadCredentials: _auth.HadCredentials);
             }
 
             if ((int)response.StatusCode == 429 || (int)response.StatusCode >= 500)
@@ -335,147 +350,6 @@ public sealed class RegistryClient : IDisposable
         await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task AuthenticateAsync(AuthenticationHeaderValue? challenge, string? scope, string what, CancellationToken cancellationToken)
-    {
-        await _authLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_credentialLoaded)
-            {
-                _credential = await _credentials.GetAsync(Registry, cancellationToken).ConfigureAwait(false);
-                _credentialLoaded = true;
-            }
-
-            if (challenge is null || challenge.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
-            {
-                if (_credential is null || _credential.IsIdentityToken)
-                {
-                    throw new RegistryAuthException(Registry, what, hadCredentials: false);
-                }
-
-                _basic = BasicHeader(_credential);
-                return;
-            }
-
-            if (!challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new RegistryProtocolException(Registry, what, $"unsupported authentication scheme '{challenge.Scheme}'");
-            }
-
-            var parameters = ParseChallenge(challenge.Parameter ?? string.Empty);
-            if (!parameters.TryGetValue("realm", out var realm) || !Uri.TryCreate(realm, UriKind.Absolute, out var realmUri))
-            {
-                throw new RegistryProtocolException(Registry, what, "a Bearer challenge without a valid realm");
-            }
-
-            var tokenScope = scope ?? parameters.GetValueOrDefault("scope");
-            var query = new List<string>();
-            if (parameters.TryGetValue("service", out var service))
-            {
-                query.Add("service=" + Uri.EscapeDataString(service));
-            }
-
-            if (tokenScope is not null)
-            {
-                query.Add("scope=" + Uri.EscapeDataString(tokenScope));
-            }
-
-            using var tokenRequest = new HttpRequestMessage(HttpMethod.Get, new UriBuilder(realmUri) { Query = string.Join('&', query) }.Uri);
-            if (_credential is { IsIdentityToken: false })
-            {
-                tokenRequest.Headers.Authorization = BasicHeader(_credential);
-            }
-
-            using var tokenResponse = await _http.SendAsync(tokenRequest, cancellationToken).ConfigureAwait(false);
-            if (tokenResponse.StatusCode == HttpStatusCode.Unauthorized)
-            {
-                throw new RegistryAuthException(Registry, what, hadCredentials: _credential is not null);
-            }
-
-            if (tokenResponse.StatusCode == HttpStatusCode.Forbidden)
-            {
-                throw new RegistryForbiddenException(Registry, what);
-            }
-
-            if (!tokenResponse.IsSuccessStatusCode)
-            {
-                throw new RegistryProtocolException(Registry, what, $"the token service answered {(int)tokenResponse.StatusCode}");
-            }
-
-            var body = await ReadBoundedAsync(tokenResponse.Content, 1024 * 1024, "token", cancellationToken).ConfigureAwait(false);
-            string? token;
-            try
-            {
-                using var doc = JsonDocument.Parse(body);
-                token = (doc.RootElement.TryGetProperty("token", out var t) ? t.GetString() : null)
-                    ?? (doc.RootElement.TryGetProperty("access_token", out var a) ? a.GetString() : null);
-            }
-            catch (JsonException)
-            {
-                token = null;
-            }
-
-            if (string.IsNullOrEmpty(token))
-            {
-                throw new RegistryProtocolException(Registry, what, "the token service's answer holds no token");
-            }
-
-            _authByScope[tokenScope ?? string.Empty] = new AuthenticationHeaderValue("Bearer", token);
-            if (scope is null)
-            {
-                _basic = _authByScope[string.Empty];
-            }
-        }
-        finally
-        {
-            _authLock.Release();
-        }
-    }
-
-    private static AuthenticationHeaderValue BasicHeader(RegistryCredential credential)
-        => new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Secret}")));
-
-    internal static Dictionary<string, string> ParseChallenge(string parameter)
-    {
-        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var i = 0;
-        while (i < parameter.Length)
-        {
-            while (i < parameter.Length && (parameter[i] == ',' || char.IsWhiteSpace(parameter[i])))
-            {
-                i++;
-            }
-
-            var eq = parameter.IndexOf('=', i);
-            if (eq < 0)
-            {
-                break;
-            }
-
-            var key = parameter[i..eq].Trim();
-            i = eq + 1;
-            string value;
-            if (i < parameter.Length && parameter[i] == '"')
-            {
-                var end = parameter.IndexOf('"', i + 1);
-                end = end < 0 ? parameter.Length : end;
-                value = parameter[(i + 1)..end];
-                i = end + 1;
-            }
-            else
-            {
-                var end = parameter.IndexOf(',', i);
-                end = end < 0 ? parameter.Length : end;
-                value = parameter[i..end].Trim();
-                i = end;
-            }
-
-            result[key] = value;
-        }
-
-        return result;
-    }
-
     private async Task EnsureSuccessAsync(HttpResponseMessage response, string what)
     {
         if (response.IsSuccessStatusCode)
@@ -497,7 +371,10 @@ public sealed class RegistryClient : IDisposable
         }
     }
 
-    private async Task<byte[]> ReadBoundedAsync(HttpContent content, long limit, string what, CancellationToken cancellationToken, bool truncate = false)
+    private Task<byte[]> ReadBoundedAsync(HttpContent content, long limit, string what, CancellationToken cancellationToken, bool truncate = false)
+        => ReadBoundedAsync(Registry, content, limit, what, cancellationToken, truncate);
+
+    internal static async Task<byte[]> ReadBoundedAsync(string registry, HttpContent content, long limit, string what, CancellationToken cancellationToken, bool truncate = false)
     {
         await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         using var buffer = new MemoryStream();
@@ -513,7 +390,7 @@ public sealed class RegistryClient : IDisposable
                     break;
                 }
 
-                throw new ContentTooLargeException(Registry, what, buffer.Length + n, limit);
+                throw new ContentTooLargeException(registry, what, buffer.Length + n, limit);
             }
 
             buffer.Write(chunk, 0, n);

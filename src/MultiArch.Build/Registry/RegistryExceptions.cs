@@ -4,29 +4,29 @@ using MultiArch.Build.Resources;
 namespace MultiArch.Build.Registry;
 
 /// <summary>The registry wants credentials we do not have, or rejected the ones we sent (401).</summary>
-public sealed class RegistryAuthException(string registry, string what, bool hadCredentials)
+internal sealed class RegistryAuthException(string registry, string what, bool hadCredentials)
     : MultiArchException(hadCredentials ? nameof(Strings.RegistryCredentialsRejected) : nameof(Strings.RegistryAuthRequired), registry, what);
 
 /// <summary>Authenticated but not allowed (403).</summary>
-public sealed class RegistryForbiddenException(string registry, string what)
+internal sealed class RegistryForbiddenException(string registry, string what)
     : MultiArchException(nameof(Strings.RegistryForbidden), registry, what);
 
 /// <summary>The manifest or blob does not exist (404).</summary>
-public sealed class RegistryNotFoundException(string registry, string what)
+internal sealed class RegistryNotFoundException(string registry, string what)
     : MultiArchException(nameof(Strings.RegistryNotFound), registry, what);
 
 /// <summary>Connection refused, DNS failure, TLS failure: the registry cannot be reached at all.</summary>
-public sealed class RegistryUnreachableException(string registry, string detail, Exception? inner)
+internal sealed class RegistryUnreachableException(string registry, string detail, Exception? inner)
     : MultiArchException(nameof(Strings.RegistryUnreachable), inner, registry, detail);
 
 /// <summary>429 or 5xx answers (or time-outs) that outlasted every retry.</summary>
-public sealed class RegistryUnavailableException(string registry, string what, int attempts, string last)
+internal sealed class RegistryUnavailableException(string registry, string what, int attempts, string last)
     : MultiArchException(nameof(Strings.RegistryUnavailable), registry, what, attempts, last);
 
 /// <summary>An answer this client does not accept (an unexpected status, a redirect loop, an HTTP registry not allowed).</summary>
-public sealed class RegistryProtocolException(string registry, string what, string detail)
+internal sealed class RegistryProtocolException(string registry, string what, string detail)
     : MultiArchException(nameof(Strings.RegistryProtocolError), registry, what, detail);
 
 /// <summary>A docker-credential helper that failed.</summary>
-public sealed class CredentialHelperException(string helper, string registry, string detail)
+internal sealed class CredentialHelperException(string helper, string registry, string detail)
     : MultiArchException(nameof(Strings.CredentialHelperFailed), helper, registry, detail);

@@ -1,10 +1,9 @@
-using MultiArch.Build.Images;
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Oci;
 
 namespace MultiArch.Build.Registry;
 
 /// <summary>An image in a registry, read through <see cref="RegistryClient"/>.</summary>
-public sealed class RegistryImageSource(RegistryClient client, ImageReference reference, bool ownsClient = false) : IImageSource
+internal sealed class RegistryImageSource(RegistryClient client, ImageReference reference, bool ownsClient = false) : IImageSource
 {
     public string Name => reference.ToString();
 

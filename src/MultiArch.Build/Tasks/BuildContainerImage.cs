@@ -1,8 +1,10 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using MultiArch.Build.Buildx;
-using MultiArch.Build.Platforms;
+using MultiArch.Build.Images;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Processes;
+using MultiArch.Build.Publishing;
 using MultiArch.Build.Registry;
 using MultiArch.Build.Resources;
 
@@ -13,24 +15,26 @@ public sealed partial class BuildContainerImage : MultiArchTask
     protected override async System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
     {
         var cli = Cli.Trim().Equals("podman", StringComparison.OrdinalIgnoreCase) ? ContainerCliKind.Podman : ContainerCliKind.Docker;
-        var output = !string.IsNullOrWhiteSpace(Registry) ? BuildOutputKind.Push : Load ? BuildOutputKind.Load : BuildOutputKind.Archive;
-        var repository = string.IsNullOrWhiteSpace(Registry) ? Repository.Trim() : $"{Registry.Trim().TrimEnd('/')}/{Repository.Trim()}";
+        var registry = TaskInputs.Text(Registry)?.TrimEnd('/');
+        var output = registry is not null ? BuildOutputKind.Push : Load ? BuildOutputKind.Load : BuildOutputKind.Archive;
+        var repository = registry is null ? Repository.Trim() : $"{registry}/{Repository.Trim()}";
 
         // The repository and every tag must form valid references before anything runs.
-        var tags = ContainerPlatformResolver.Split(Tags).Distinct(StringComparer.Ordinal).ToList();
+        var tags = TaskInputs.List(Tags).Distinct(StringComparer.Ordinal).ToList();
         foreach (var tag in tags.DefaultIfEmpty("latest"))
         {
             ImageReference.Parse($"{repository}:{tag}");
         }
 
-        var platforms = Platforms.Select(p => OciPlatform.Parse(p.ItemSpec)).ToList();
+        var platforms = TaskInputs.Platforms(Platforms);
+        var registryOptions = TaskInputs.RegistryOptions(InsecureRegistries);
         var request = new BuildRequest
         {
             Platforms = platforms,
             Dockerfile = Dockerfile,
             Context = Context,
-            Target = string.IsNullOrWhiteSpace(Target) ? null : Target.Trim(),
-            Builder = string.IsNullOrWhiteSpace(Builder) ? null : Builder.Trim(),
+            Target = TaskInputs.Text(Target),
+            Builder = TaskInputs.Text(Builder),
             BuildArgs = BuildArgs.Select(a => new KeyValuePair<string, string>(a.ItemSpec, a.GetMetadata("Value"))).ToList(),
             Labels = BuildCommands.StandardLabels(ImageVersion, SourceUrl, Revision, DateTimeOffset.UtcNow, Title, Description)
                 .Concat(Labels.Select(l => new KeyValuePair<string, string>(l.ItemSpec, l.GetMetadata("Value"))))
@@ -39,67 +43,84 @@ public sealed partial class BuildContainerImage : MultiArchTask
             // Cache specs contain commas (type=registry,ref=...): the list separator here is ';' only.
             CacheFrom = CacheFrom.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             CacheTo = CacheTo.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Provenance = Switch(Provenance),
-            Sbom = Switch(Sbom),
-            Secrets = Secrets.Select(s => new BuildSecret(s.ItemSpec, NullIfEmpty(s.GetMetadata("Source")), NullIfEmpty(s.GetMetadata("Environment")))).ToList(),
+            Provenance = TaskInputs.Switch(Provenance),
+            Sbom = TaskInputs.Switch(Sbom),
+            Secrets = Secrets.Select(s => new BuildSecret(s.ItemSpec, TaskInputs.Text(s.GetMetadata("Source")), TaskInputs.Text(s.GetMetadata("Environment")))).ToList(),
             Output = output,
             Repository = repository,
             Tags = tags.Select(t => $"{repository}:{t}").ToList(),
             TagAtBuild = !ValidateBeforeTag && cli == ContainerCliKind.Docker,
             ArchivePath = output == BuildOutputKind.Archive || cli == ContainerCliKind.Podman
-                ? (string.IsNullOrWhiteSpace(ArchiveOutputPath) ? Path.Combine(IntermediateDirectory, "image.tar") : ArchiveOutputPath)
+                ? (TaskInputs.Text(ArchiveOutputPath) ?? Path.Combine(IntermediateDirectory, "image.tar"))
                 : null,
             MetadataFile = Path.Combine(IntermediateDirectory, "buildx-metadata.json"),
-            InsecureRegistries = ContainerPlatformResolver.Split(InsecureRegistries).ToList(),
+            InsecureRegistries = registryOptions.InsecureRegistries.ToList(),
         };
         Directory.CreateDirectory(IntermediateDirectory);
 
-        var registryOptions = new RegistryOptions { InsecureRegistries = request.InsecureRegistries };
-        var builder = new ImageBuilder(ProcessRunner.Instance, registryOptions);
-        var outcome = await builder.BuildAsync(
-            cli,
-            request,
-            line => Log.LogMessage(MessageImportance.Normal, line.Text),
-            pushed => Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.DigestPushed), pushed),
-            cancellationToken).ConfigureAwait(false);
+        var built = await new ImageBuilder(ProcessRunner.Instance).BuildAsync(cli, request, line => Post(() => Log.LogMessage(MessageImportance.Normal, line.Text)), cancellationToken);
+        var described = await PublishAsync(built, request, registryOptions, cancellationToken);
 
-        Image = outcome.Image;
-        IndexDigest = outcome.Digest?.ToString() ?? string.Empty;
-        BuiltPlatforms = outcome.Platforms.Select(p =>
+        Image = described?.Image ?? string.Empty;
+        IndexDigest = described?.Digest.ToString() ?? string.Empty;
+        BuiltPlatforms = (described?.Platforms ?? []).Select(p =>
         {
             var item = new TaskItem(p.Platform);
             item.SetMetadata("ManifestDigest", p.ManifestDigest);
             return (ITaskItem)item;
         }).ToArray();
-        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ImageBuilt), outcome.Image.Length > 0 ? outcome.Image : repository, string.Join(", ", platforms));
+        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ImageBuilt), Image.Length > 0 ? Image : repository, string.Join(", ", platforms));
 
-        if (output == BuildOutputKind.Push && outcome.Digest is { } digest)
+        if (output == BuildOutputKind.Push && described is not null)
         {
             if (request.TagAtBuild)
             {
                 foreach (var tag in request.Tags)
                 {
-                    Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.TagPushed), repository, tag[(repository.Length + 1)..], digest);
+                    Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.TagPushed), repository, tag[(repository.Length + 1)..], described.Digest);
                 }
             }
             else
             {
-                if (cli == ContainerCliKind.Docker)
-                {
-                    Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.DigestPushed), outcome.Image);
-                }
-
                 PendingTags = tags.DefaultIfEmpty("latest").Select(t => (ITaskItem)new TaskItem(t)).ToArray();
             }
         }
     }
 
-    private static bool? Switch(string value) => value.Trim().ToLowerInvariant() switch
+    /// <summary>
+    /// Where the build left the image, described from one read of its root: an archive as it is; an archive to
+    /// push (podman) copied into the registry by digest first; an index buildx pushed read through the build's
+    /// registry session, which keeps it for validation and tagging.
+    /// </summary>
+    private async Task<ImageDescription?> PublishAsync(BuildOutcome built, BuildRequest request, RegistryOptions registryOptions, CancellationToken cancellationToken)
     {
-        "true" or "1" or "yes" => true,
-        "false" or "0" or "no" => false,
-        _ => null,
-    };
+        if (built.Output == BuildOutputKind.Load)
+        {
+            return null;
+        }
 
-    private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
+        if (request.Output != BuildOutputKind.Push)
+        {
+            await using var archive = OciLayoutSource.Open(built.ArchivePath!);
+            return await ImageDescription.ReadAsync(archive, _ => built.ArchivePath!, cancellationToken);
+        }
+
+        var reference = ImageReference.Parse(request.Repository!);
+        var client = RegistrySession(registryOptions).ClientFor(reference.Registry);
+        string Named(Digest digest) => $"{request.Repository}@{digest}";
+        if (built.PushedDigest is { } pushed)
+        {
+            await using var remote = new RegistryImageSource(client, reference.WithDigest(pushed));
+            var description = await ImageDescription.ReadAsync(remote, Named, cancellationToken);
+            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.DigestPushed), description.Image);
+            return description;
+        }
+
+        await using var source = OciLayoutSource.Open(built.ArchivePath!);
+        var digest = await new ImagePublisher(client, reference.Repository).PushByDigestAsync(source, cancellationToken);
+        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.DigestPushed), Named(digest));
+
+        // The registry now holds the archive's bytes: describe them from the archive rather than reading them back.
+        return await ImageDescription.ReadAsync(source, Named, cancellationToken);
+    }
 }

@@ -4,6 +4,7 @@ using MultiArch.Build.Dockerfiles;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Registry;
 using MultiArch.Build.Resources;
+using MultiArch.Build.Validation;
 
 namespace MultiArch.Build.Tasks;
 
@@ -16,10 +17,10 @@ public sealed partial class CheckDockerfile : MultiArchTask
             return;
         }
 
-        var native = ContainerPlatformResolver.Split(NativePlatforms).Select(OciPlatform.Parse).ToList();
+        var native = TaskInputs.List(NativePlatforms).Select(OciPlatform.Parse).ToList();
         var options = new DockerfileCheckOptions
         {
-            TargetPlatforms = Platforms.Select(p => OciPlatform.Parse(p.ItemSpec)).ToList(),
+            TargetPlatforms = TaskInputs.Platforms(Platforms),
             NativePlatforms = native.Count > 0 ? native : [OciPlatform.Host()],
             BuildTarget = string.IsNullOrWhiteSpace(BuildTarget) ? null : BuildTarget.Trim(),
             BuildArgs = BuildArgs.GroupBy(a => a.ItemSpec, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().GetMetadata("Value"), StringComparer.Ordinal),
@@ -28,8 +29,8 @@ public sealed partial class CheckDockerfile : MultiArchTask
         var diagnostics = DockerfileChecker.Check(Dockerfile, options, out var document).ToList();
         if (CheckBaseImagePlatforms && document is not null)
         {
-            var registryOptions = new RegistryOptions { InsecureRegistries = ContainerPlatformResolver.Split(InsecureRegistries).ToList() };
-            diagnostics.AddRange(await BaseImagePlatformCheck.CheckAsync(document, options, registry => new RegistryClient(registry, options: registryOptions), cancellationToken).ConfigureAwait(false));
+            var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries));
+            diagnostics.AddRange(await BaseImagePlatformCheck.CheckAsync(document, options, session.ClientFor, cancellationToken));
         }
 
         var findings = diagnostics
@@ -54,7 +55,7 @@ public sealed partial class CheckDockerfile : MultiArchTask
     private bool TryParseSeverities(out Dictionary<string, DiagnosticSeverity?> severities)
     {
         severities = new Dictionary<string, DiagnosticSeverity?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var entry in ContainerPlatformResolver.Split(Severities))
+        foreach (var entry in TaskInputs.List(Severities))
         {
             var eq = entry.IndexOf('=');
             var code = eq > 0 ? entry[..eq].Trim().ToUpperInvariant() : string.Empty;

@@ -1,18 +1,27 @@
+using System.Collections.Concurrent;
 using Microsoft.Build.Framework;
-using Microsoft.Build.Utilities;
 using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Registry;
 using MultiArch.Build.Resources;
 
 namespace MultiArch.Build.Tasks;
 
 /// <summary>
-/// The boundary between the library and MSBuild: runs the task body, turns domain exceptions into
-/// coded diagnostics, and logs <see cref="Diagnostic"/>s with their code, file and line.
+/// The boundary between the library and MSBuild, and the only composition root: runs the task body, turns
+/// domain exceptions into coded diagnostics, and logs <see cref="Diagnostic"/>s with their code, file and line.
 /// Tasks that run processes or use the network cancel through <see cref="CancellationToken"/>.
 /// </summary>
+/// <remarks>
+/// The body runs under a single-threaded synchronization context on the thread MSBuild gave the task: its
+/// continuations come back to that thread, and so does everything posted by <see cref="Post"/> (tool output
+/// from process pump threads, request lines from the HTTP stack). All logging therefore happens on the task's
+/// own thread, in order.
+/// </remarks>
 public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelableTask
 {
+    private const string RegistrySessionKey = "MultiArch.Build.RegistrySession";
     private readonly CancellationTokenSource _cancellation = new();
+    private TaskThreadContext? _context;
 
     protected MultiArchTask()
         : base(Strings.ResourceManager)
@@ -31,9 +40,15 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
 
     public sealed override bool Execute()
     {
+        var previous = SynchronizationContext.Current;
+        using var context = new TaskThreadContext();
+        _context = context;
+        SynchronizationContext.SetSynchronizationContext(context);
         try
         {
-            ExecuteCoreAsync(CancellationToken).GetAwaiter().GetResult();
+            var body = ExecuteCoreAsync(CancellationToken);
+            context.RunUntil(body);
+            body.GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
         {
@@ -49,13 +64,71 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
             Log.LogErrorWithCodeFromResources(nameof(Strings.TaskUnexpectedError), GetType().Name, ex.Message);
             Log.LogMessage(MessageImportance.Low, ex.ToString());
         }
+        finally
+        {
+            context.Drain();
+            SynchronizationContext.SetSynchronizationContext(previous);
+            _context = null;
+            _ownSession?.Dispose();
+            _ownSession = null;
+        }
 
         return !Log.HasLoggedErrors;
     }
 
     protected abstract System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken);
 
-    protected void LogDiagnostics(IEnumerable<Diagnostic> diagnostics)
+    /// <summary>Runs <paramref name="action"/> on the task's thread (from any thread); at once when already there.</summary>
+    protected void Post(Action action)
+    {
+        if (_context is { } context && !context.IsCurrentThread)
+        {
+            context.Post(_ => action(), null);
+        }
+        else
+        {
+            action();
+        }
+    }
+
+    /// <summary>A line logger that may be called from any thread; the line is logged on the task's thread.</summary>
+    protected Action<string> LogFromAnyThread(MessageImportance importance) => line => Post(() => Log.LogMessage(importance, line));
+
+    /// <summary>
+    /// This build's registry session (one per build and set of registry options, shared by every task of the
+    /// build through MSBuild's registered task objects; disposed by MSBuild when the build ends). Without an
+    /// engine that keeps such objects (a task run by hand), a session for this task alone.
+    /// </summary>
+    internal RegistrySession RegistrySession(RegistryOptions options)
+    {
+        var key = $"{RegistrySessionKey}|{string.Join(",", options.InsecureRegistries.Order(StringComparer.OrdinalIgnoreCase))}|{options.RequestTimeout.TotalSeconds}";
+        RegistrySession session;
+        if (BuildEngine is IBuildEngine4 engine)
+        {
+            lock (typeof(MultiArchTask))
+            {
+                if (engine.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is not RegistrySession shared)
+                {
+                    shared = new RegistrySession(options);
+                    engine.RegisterTaskObject(key, shared, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+                }
+
+                session = shared;
+            }
+        }
+        else
+        {
+            _ownSession ??= new RegistrySession(options);
+            session = _ownSession;
+        }
+
+        session.Log = LogFromAnyThread(MessageImportance.Low);
+        return session;
+    }
+
+    private RegistrySession? _ownSession;
+
+    private protected void LogDiagnostics(IEnumerable<Diagnostic> diagnostics)
     {
         foreach (var diagnostic in diagnostics)
         {
@@ -64,7 +137,7 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
     }
 
     /// <summary>Logs one diagnostic in canonical form so IDEs and CI annotate the right file and line.</summary>
-    protected void LogDiagnostic(Diagnostic diagnostic)
+    private protected void LogDiagnostic(Diagnostic diagnostic)
     {
         var message = diagnostic.Message;
         var code = diagnostic.Code;
@@ -81,5 +154,50 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
                 Log.LogMessage(null, code, null, file, diagnostic.Line, diagnostic.Column, 0, 0, MessageImportance.Normal, message);
                 break;
         }
+    }
+
+    /// <summary>A synchronization context whose work runs on the one thread that pumps it.</summary>
+    private sealed class TaskThreadContext : SynchronizationContext, IDisposable
+    {
+        private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = new();
+        private readonly int _threadId = Environment.CurrentManagedThreadId;
+
+        public bool IsCurrentThread => Environment.CurrentManagedThreadId == _threadId;
+
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+            try
+            {
+                _queue.Add((d, state));
+            }
+            catch (InvalidOperationException)
+            {
+                // The task has ended: nothing is pumped any more, and nothing may log.
+            }
+        }
+
+        public override void Send(SendOrPostCallback d, object? state) => throw new NotSupportedException();
+
+        /// <summary>Runs posted work until <paramref name="task"/> has completed.</summary>
+        public void RunUntil(System.Threading.Tasks.Task task)
+        {
+            _ = task.ContinueWith(_ => _queue.CompleteAdding(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            foreach (var (callback, state) in _queue.GetConsumingEnumerable())
+            {
+                callback(state);
+            }
+        }
+
+        /// <summary>Runs what is still queued (work posted while the body was ending).</summary>
+        public void Drain()
+        {
+            _queue.CompleteAdding();
+            while (_queue.TryTake(out var work))
+            {
+                work.Callback(work.State);
+            }
+        }
+
+        public void Dispose() => _queue.Dispose();
     }
 }

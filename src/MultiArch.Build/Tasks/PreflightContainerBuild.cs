@@ -17,10 +17,10 @@ public sealed partial class PreflightContainerBuild : MultiArchTask
                 Cli = Cli,
                 Builder = builder,
                 CreateBuilder = CreateBuilder,
-                Platforms = Platforms.Select(p => OciPlatform.Parse(p.ItemSpec)).ToList(),
+                Platforms = TaskInputs.Platforms(Platforms),
                 Output = BuildOutputs.Parse(Output),
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
 
         foreach (var message in result.Messages)
         {
@@ -30,9 +30,7 @@ public sealed partial class PreflightContainerBuild : MultiArchTask
         // A registry that is down or refuses our credentials would fail the push after a long build: ask it now.
         if (!string.IsNullOrWhiteSpace(Registry))
         {
-            var options = new RegistryOptions { InsecureRegistries = ContainerPlatformResolver.Split(InsecureRegistries).ToList() };
-            using var client = new RegistryClient(Registry.Trim().TrimEnd('/'), options: options, log: line => Log.LogMessage(MessageImportance.Low, line));
-            await client.PingAsync(cancellationToken).ConfigureAwait(false);
+            await RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries)).PingAsync(Registry.Trim().TrimEnd('/'), cancellationToken);
         }
 
         UsedCli = result.Cli == ContainerCliKind.Podman ? "podman" : "docker";

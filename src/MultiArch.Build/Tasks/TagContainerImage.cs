@@ -1,6 +1,6 @@
 using Microsoft.Build.Framework;
-using MultiArch.Build.Platforms;
-using MultiArch.Build.Registry;
+using MultiArch.Build.Oci;
+using MultiArch.Build.Publishing;
 using MultiArch.Build.Resources;
 
 namespace MultiArch.Build.Tasks;
@@ -20,10 +20,10 @@ public sealed partial class TagContainerImage : MultiArchTask
             throw new ImageReferenceException(Image, "tags are pointed at an image by its digest (registry/repo@sha256:...)");
         }
 
-        var options = new RegistryOptions { InsecureRegistries = ContainerPlatformResolver.Split(InsecureRegistries).ToList() };
-        using var client = new RegistryClient(reference.Registry, options: options, log: line => Log.LogMessage(MessageImportance.Low, line));
+        // The build's session already holds the index it pushed: tagging sends it again under each tag, nothing more.
+        var client = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries)).ClientFor(reference.Registry);
         var tags = Tags.Select(t => t.ItemSpec).ToList();
-        await new ImagePublisher(client, reference.Repository).TagAsync(digest, tags, cancellationToken).ConfigureAwait(false);
+        await new ImagePublisher(client, reference.Repository).TagAsync(digest, tags, cancellationToken);
         foreach (var tag in tags)
         {
             Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.TagPushed), $"{reference.Registry}/{reference.Repository}", tag, digest);

@@ -1,11 +1,10 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using MultiArch.Build.Diagnostics;
-using MultiArch.Build.Images;
-using MultiArch.Build.Manifests;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Registry;
 using MultiArch.Build.Resources;
+using MultiArch.Build.Validation;
 
 namespace MultiArch.Build.Tasks;
 
@@ -19,12 +18,11 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             return;
         }
 
-        var options = new RegistryOptions { InsecureRegistries = ContainerPlatformResolver.Split(InsecureRegistries).ToList() };
-        await using var source = ImageSources.Open(Image.Trim(), options, log: line => Log.LogMessage(MessageImportance.Low, line));
+        await using var source = ImageSources.Open(Image.Trim(), RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries)));
         var report = await new ManifestValidator().ValidateAsync(
             source,
-            new ValidationOptions { ExpectedPlatforms = ExpectedPlatforms.Select(p => OciPlatform.Parse(p.ItemSpec)).ToList(), DeepCheck = DeepCheck },
-            cancellationToken).ConfigureAwait(false);
+            new ValidationOptions { ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms), DeepCheck = DeepCheck },
+            cancellationToken);
 
         LogDiagnostics(report.Diagnostics);
         IndexDigest = report.Digest;

@@ -1,5 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 
 namespace MultiArch.Build.Tests.Infrastructure;
 
@@ -7,7 +7,7 @@ namespace MultiArch.Build.Tests.Infrastructure;
 /// A misbehaving registry on 127.0.0.1 for hostile-input tests: each request is answered by the test's
 /// handler (status, headers, body). Bounded: it serves only while the test runs and stops on dispose.
 /// </summary>
-public sealed class HostileRegistry : IAsyncDisposable
+internal sealed class HostileRegistry : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly CancellationTokenSource _stop = new();

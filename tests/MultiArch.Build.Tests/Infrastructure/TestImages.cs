@@ -1,16 +1,16 @@
 using System.Formats.Tar;
 using System.IO.Compression;
-using System.Text;
 using System.Text.Json;
-using MultiArch.Build.Manifests;
+using System.Text;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Registry;
 
 namespace MultiArch.Build.Tests.Infrastructure;
 
-public sealed record TestFile(string Path, byte[]? Content, string? SymlinkTarget = null, int Mode = 0b111_101_101);
+internal sealed record TestFile(string Path, byte[]? Content, string? SymlinkTarget = null, int Mode = 0b111_101_101);
 
-public sealed record TestBlob(byte[] Content, Digest Digest, string MediaType)
+internal sealed record TestBlob(byte[] Content, Digest Digest, string MediaType)
 {
     public static TestBlob Of(byte[] content, string mediaType) => new(content, Digest.Compute(content), mediaType);
 
@@ -26,15 +26,15 @@ public sealed record TestBlob(byte[] Content, Digest Digest, string MediaType)
 }
 
 /// <summary>One image of an index: manifest, config and layers, plus the platform its descriptor claims.</summary>
-public sealed record TestImage(string ClaimedPlatform, TestBlob Manifest, TestBlob Config, IReadOnlyList<TestBlob> Layers);
+internal sealed record TestImage(string ClaimedPlatform, TestBlob Manifest, TestBlob Config, IReadOnlyList<TestBlob> Layers);
 
-public sealed record TestIndex(TestBlob Index, IReadOnlyList<TestImage> Images, IReadOnlyList<(TestBlob Manifest, TestBlob Layer)> Attestations);
+internal sealed record TestIndex(TestBlob Index, IReadOnlyList<TestImage> Images, IReadOnlyList<(TestBlob Manifest, TestBlob Layer)> Attestations);
 
 /// <summary>
 /// Builds real OCI (or Docker v2) images, with layers holding real per-architecture busybox binaries,
 /// and pushes them to a registry through the product's own RegistryClient or writes them as OCI layouts.
 /// </summary>
-public static class TestImages
+internal static class TestImages
 {
     public static string DebianArch(OciPlatform platform) => platform.ToString() switch
     {

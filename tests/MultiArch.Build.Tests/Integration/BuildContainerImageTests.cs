@@ -1,5 +1,5 @@
 using System.Text;
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Registry;
 using MultiArch.Build.Tests.Infrastructure;
 

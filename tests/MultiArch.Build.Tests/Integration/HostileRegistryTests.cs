@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text;
-using MultiArch.Build.Images;
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Registry;
 using MultiArch.Build.Tests.Infrastructure;
+using MultiArch.Build.Validation;
 
 namespace MultiArch.Build.Tests.Integration;
 

@@ -1,8 +1,9 @@
 using MultiArch.Build.Images;
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Registry;
 using MultiArch.Build.Tests.Infrastructure;
+using MultiArch.Build.Validation;
 
 namespace MultiArch.Build.Tests.Integration;
 

@@ -64,11 +64,11 @@ public sealed class BuildCommandsTests
     }
 
     [TestMethod]
-    [DataRow(BuildOutputKind.Archive, "--output type=oci,dest=/src/obj/image.tar /src/")]
-    [DataRow(BuildOutputKind.Load, "--tag reg.example/team/app:v1 --tag reg.example/team/app:latest --load /src/")]
-    public void Archive_and_load_outputs(BuildOutputKind output, string tail)
+    [DataRow(nameof(BuildOutputKind.Archive), "--output type=oci,dest=/src/obj/image.tar /src/")]
+    [DataRow(nameof(BuildOutputKind.Load), "--tag reg.example/team/app:v1 --tag reg.example/team/app:latest --load /src/")]
+    public void Archive_and_load_outputs(string output, string tail)
     {
-        StringAssert.EndsWith(Line(BuildCommands.Buildx(Request(output))), tail);
+        StringAssert.EndsWith(Line(BuildCommands.Buildx(Request(Enum.Parse<BuildOutputKind>(output)))), tail);
     }
 
     [TestMethod]

@@ -1,5 +1,5 @@
 using MultiArch.Build.Buildx;
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Platforms;
 
 namespace MultiArch.Build.Tests.Unit.Buildx;

@@ -129,18 +129,18 @@ public sealed class DockerfileParserTests
     }
 
     [TestMethod]
-    [DataRow("--platform=$BUILDPLATFORM", StagePlatformKind.Build)]
-    [DataRow("--platform=${BUILDOS}/${BUILDARCH}", StagePlatformKind.Build)]
-    [DataRow("--platform=$TARGETPLATFORM", StagePlatformKind.Target)]
-    [DataRow("--platform=linux/amd64", StagePlatformKind.Constant)]
-    [DataRow("--platform=$P", StagePlatformKind.Constant)]
-    [DataRow("--platform=${UNSET:-$BUILDPLATFORM}", StagePlatformKind.Build)]
-    [DataRow("--platform=$UNSET", StagePlatformKind.Unknown)]
-    [DataRow("", StagePlatformKind.Target)]
-    public void Stage_platform_kinds(string flag, StagePlatformKind kind)
+    [DataRow("--platform=$BUILDPLATFORM", nameof(StagePlatformKind.Build))]
+    [DataRow("--platform=${BUILDOS}/${BUILDARCH}", nameof(StagePlatformKind.Build))]
+    [DataRow("--platform=$TARGETPLATFORM", nameof(StagePlatformKind.Target))]
+    [DataRow("--platform=linux/amd64", nameof(StagePlatformKind.Constant))]
+    [DataRow("--platform=$P", nameof(StagePlatformKind.Constant))]
+    [DataRow("--platform=${UNSET:-$BUILDPLATFORM}", nameof(StagePlatformKind.Build))]
+    [DataRow("--platform=$UNSET", nameof(StagePlatformKind.Unknown))]
+    [DataRow("", nameof(StagePlatformKind.Target))]
+    public void Stage_platform_kinds(string flag, string kind)
     {
         var doc = Parse($"ARG P=linux/arm64\nARG UNSET\nFROM {flag} alpine\n");
-        Assert.AreEqual(kind, new StageGraph(doc).PlatformOf(doc.Stages[0]).Kind);
+        Assert.AreEqual(Enum.Parse<StagePlatformKind>(kind), new StageGraph(doc).PlatformOf(doc.Stages[0]).Kind);
     }
 
     [TestMethod]

@@ -1,5 +1,5 @@
 using MultiArch.Build.Images;
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Tests.Infrastructure;
 
 namespace MultiArch.Build.Tests.Unit.Images;

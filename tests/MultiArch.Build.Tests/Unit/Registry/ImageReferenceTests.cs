@@ -1,3 +1,4 @@
+using MultiArch.Build.Oci;
 using MultiArch.Build.Registry;
 
 namespace MultiArch.Build.Tests.Unit.Registry;
@@ -39,12 +40,12 @@ public sealed class ImageReferenceTests
     [TestMethod]
     public void Bearer_challenge_parameters()
     {
-        var p = RegistryClient.ParseChallenge("realm=\"https://auth.example/token\",service=\"registry.example\",scope=\"repository:a/b:pull,push\"");
+        var p = RegistryAuthHandler.ParseChallenge("realm=\"https://auth.example/token\",service=\"registry.example\",scope=\"repository:a/b:pull,push\"");
         Assert.AreEqual("https://auth.example/token", p["realm"]);
         Assert.AreEqual("registry.example", p["service"]);
         Assert.AreEqual("repository:a/b:pull,push", p["scope"]);
-        Assert.AreEqual(0, RegistryClient.ParseChallenge("").Count);
-        Assert.AreEqual("x", RegistryClient.ParseChallenge("realm=x, broken").GetValueOrDefault("realm"));
+        Assert.AreEqual(0, RegistryAuthHandler.ParseChallenge("").Count);
+        Assert.AreEqual("x", RegistryAuthHandler.ParseChallenge("realm=x, broken").GetValueOrDefault("realm"));
     }
 
     [TestMethod]

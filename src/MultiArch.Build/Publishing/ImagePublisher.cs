@@ -1,14 +1,14 @@
-using MultiArch.Build.Images;
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Oci;
+using MultiArch.Build.Registry;
 
-namespace MultiArch.Build.Registry;
+namespace MultiArch.Build.Publishing;
 
 /// <summary>
 /// Copies an image index from any source (an OCI archive written by podman or buildx) into a registry,
 /// by digest only: blobs, then image manifests, then the index. Tags are pointed at it separately
 /// (<see cref="TagAsync"/>), after validation.
 /// </summary>
-public sealed class ImagePublisher(RegistryClient client, string repository)
+internal sealed class ImagePublisher(RegistryClient client, string repository)
 {
     public async Task<Digest> PushByDigestAsync(IImageSource source, CancellationToken cancellationToken)
     {

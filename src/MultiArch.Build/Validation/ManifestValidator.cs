@@ -1,11 +1,12 @@
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Images;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Resources;
 
-namespace MultiArch.Build.Manifests;
+namespace MultiArch.Build.Validation;
 
-public sealed record ValidationOptions
+internal sealed record ValidationOptions
 {
     /// <summary>The platforms the index must hold (normalized).</summary>
     public required IReadOnlyList<OciPlatform> ExpectedPlatforms { get; init; }
@@ -26,7 +27,7 @@ public sealed record ValidationOptions
 /// and (deep check) the binary each image would run built for that platform's CPU. Reads through an
 /// <see cref="IImageSource"/>, so registries and OCI archives are judged alike.
 /// </summary>
-public sealed class ManifestValidator
+internal sealed class ManifestValidator
 {
     public async Task<ValidationReport> ValidateAsync(IImageSource source, ValidationOptions options, CancellationToken cancellationToken)
     {

@@ -1,9 +1,8 @@
-using MultiArch.Build.Manifests;
 
-namespace MultiArch.Build.Images;
+namespace MultiArch.Build.Oci;
 
 /// <summary>Where an image index is read from: a registry, an OCI layout directory, or an OCI archive.</summary>
-public interface IImageSource : IAsyncDisposable
+internal interface IImageSource : IAsyncDisposable
 {
     /// <summary>A human name for messages: <c>127.0.0.1:5000/app@sha256:...</c> or the archive's path.</summary>
     string Name { get; }

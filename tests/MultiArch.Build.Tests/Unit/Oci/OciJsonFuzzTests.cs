@@ -1,7 +1,7 @@
 using System.Text;
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Oci;
 
-namespace MultiArch.Build.Tests.Unit.Manifests;
+namespace MultiArch.Build.Tests.Unit.Oci;
 
 [TestClass]
 public sealed class OciJsonFuzzTests

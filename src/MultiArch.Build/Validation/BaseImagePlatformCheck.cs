@@ -1,16 +1,17 @@
 using MultiArch.Build.Diagnostics;
-using MultiArch.Build.Manifests;
+using MultiArch.Build.Dockerfiles;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Registry;
 using MultiArch.Build.Resources;
 
-namespace MultiArch.Build.Dockerfiles;
+namespace MultiArch.Build.Validation;
 
 /// <summary>
 /// Check 6 (opt-in, it reads registries): every base image that a target-platform stage feeding the image
 /// starts from must offer every requested platform. BuildKit only warns and then builds on whatever it got.
 /// </summary>
-public static class BaseImagePlatformCheck
+internal static class BaseImagePlatformCheck
 {
     /// <summary>The external base images of stages that follow $TARGETPLATFORM and feed the image, with their FROM lines.</summary>
     public static IReadOnlyList<(string Image, Instruction From)> BaseImages(DockerfileDocument document, DockerfileCheckOptions options)
@@ -40,7 +41,7 @@ public static class BaseImagePlatformCheck
             try
             {
                 var reference = ImageReference.Parse(image);
-                using var client = clientFor(reference.Registry);
+                var client = clientFor(reference.Registry);
                 var root = await client.GetManifestAsync(reference.Repository, reference.Reference, cancellationToken).ConfigureAwait(false);
                 var offered = new List<OciPlatform>();
                 if (MediaTypes.IsIndex(root.MediaType))

@@ -2,10 +2,10 @@ using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
-namespace MultiArch.Build.Manifests;
+namespace MultiArch.Build.Oci;
 
 /// <summary>An OCI content digest (<c>sha256:hex</c> or <c>sha512:hex</c>), validated.</summary>
-public readonly partial record struct Digest(string Algorithm, string Hex)
+internal readonly partial record struct Digest(string Algorithm, string Hex)
 {
     public static bool TryParse(string? text, [NotNullWhen(true)] out Digest? digest)
     {

@@ -1,7 +1,7 @@
-namespace MultiArch.Build.Manifests;
+namespace MultiArch.Build.Oci;
 
 /// <summary>The OCI and Docker media types an image index and its parts use.</summary>
-public static class MediaTypes
+internal static class MediaTypes
 {
     public const string OciIndex = "application/vnd.oci.image.index.v1+json";
     public const string OciManifest = "application/vnd.oci.image.manifest.v1+json";

@@ -1,12 +1,12 @@
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using System.Text;
 using MultiArch.Build.Diagnostics;
-using MultiArch.Build.Platforms;
+using MultiArch.Build.Oci;
 
-namespace MultiArch.Build.Manifests;
+namespace MultiArch.Build.Validation;
 
-public enum BinaryVerdict
+internal enum BinaryVerdict
 {
     /// <summary>The entrypoint binary is for the platform's CPU.</summary>
     Verified,
@@ -22,7 +22,7 @@ public enum BinaryVerdict
 }
 
 /// <summary>What was found for one image of the index.</summary>
-public sealed record PlatformResult(
+internal sealed record PlatformResult(
     string Platform,
     string ManifestDigest,
     string? ConfigPlatform,
@@ -33,10 +33,10 @@ public sealed record PlatformResult(
     string? Note);
 
 /// <summary>An attestation manifest: listed, never counted as a platform.</summary>
-public sealed record AttestationResult(string Digest, string? References, bool ReferencesImageInIndex);
+internal sealed record AttestationResult(string Digest, string? References, bool ReferencesImageInIndex);
 
 /// <summary>The verdict on an image index, with every finding; serializes to the JSON report and a Markdown summary.</summary>
-public sealed record ValidationReport(
+internal sealed record ValidationReport(
     string Image,
     string Digest,
     string MediaType,

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using MultiArch.Build.Platforms;
 
-namespace MultiArch.Build.Manifests;
+namespace MultiArch.Build.Oci;
 
 /// <summary>An OCI descriptor: what a manifest or index points at.</summary>
-public sealed record Descriptor(
+internal sealed record Descriptor(
     string MediaType,
     Digest Digest,
     long Size,
@@ -23,19 +23,19 @@ public sealed record Descriptor(
 }
 
 /// <summary>The platform of a descriptor as written, before normalization.</summary>
-public sealed record DescriptorPlatform(string Os, string Architecture, string? Variant, string? OsVersion)
+internal sealed record DescriptorPlatform(string Os, string Architecture, string? Variant, string? OsVersion)
 {
     public OciPlatform? Normalized => OciPlatform.TryCreate(Os, Architecture, Variant, out var p, out _) ? p : null;
 
     public override string ToString() => Variant is { Length: > 0 } ? $"{Os}/{Architecture}/{Variant}" : $"{Os}/{Architecture}";
 }
 
-public sealed record ImageIndex(string MediaType, IReadOnlyList<Descriptor> Manifests, IReadOnlyDictionary<string, string> Annotations);
+internal sealed record ImageIndex(string MediaType, IReadOnlyList<Descriptor> Manifests, IReadOnlyDictionary<string, string> Annotations);
 
-public sealed record ImageManifest(string MediaType, Descriptor Config, IReadOnlyList<Descriptor> Layers, IReadOnlyDictionary<string, string> Annotations);
+internal sealed record ImageManifest(string MediaType, Descriptor Config, IReadOnlyList<Descriptor> Layers, IReadOnlyDictionary<string, string> Annotations);
 
 /// <summary>The parts of an image config the validator reads.</summary>
-public sealed record ImageConfig(
+internal sealed record ImageConfig(
     string? Os,
     string? Architecture,
     string? Variant,
@@ -46,7 +46,7 @@ public sealed record ImageConfig(
     IReadOnlyList<string> DiffIds);
 
 /// <summary>Strict JSON readers for indexes, manifests and configs; malformed input is a <see cref="ManifestFormatException"/>.</summary>
-public static class OciJson
+internal static class OciJson
 {
     public static ImageIndex ReadIndex(ReadOnlySpan<byte> json, string? mediaTypeHeader)
     {

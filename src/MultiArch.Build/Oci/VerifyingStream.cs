@@ -1,14 +1,13 @@
 using System.Security.Cryptography;
-using MultiArch.Build.Manifests;
 
-namespace MultiArch.Build.Images;
+namespace MultiArch.Build.Oci;
 
 /// <summary>
 /// A read-only stream that hashes what passes through and, at its end, checks the content against the
 /// descriptor's digest and size. Reading more than the descriptor's size fails at once, so a hostile
 /// source cannot stream without bound.
 /// </summary>
-public sealed class VerifyingStream : ReadOnlyStream
+internal sealed class VerifyingStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly Descriptor _descriptor;

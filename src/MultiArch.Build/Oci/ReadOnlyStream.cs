@@ -1,7 +1,7 @@
-namespace MultiArch.Build.Images;
+namespace MultiArch.Build.Oci;
 
 /// <summary>The forward-only, read-only stream shape shared by the verifying, response-owning and archive-slice streams.</summary>
-public abstract class ReadOnlyStream : Stream
+internal abstract class ReadOnlyStream : Stream
 {
     public override bool CanRead => true;
 

@@ -1,13 +1,12 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 using MultiArch.Build.Diagnostics;
-using MultiArch.Build.Manifests;
 using MultiArch.Build.Resources;
 
-namespace MultiArch.Build.Registry;
+namespace MultiArch.Build.Oci;
 
 /// <summary>A parsed image reference: <c>[registry[:port]/]repository[:tag][@digest]</c>, with Docker Hub's defaults.</summary>
-public sealed partial record ImageReference(string Registry, string Repository, string? Tag, Digest? Digest)
+internal sealed partial record ImageReference(string Registry, string Repository, string? Tag, Digest? Digest)
 {
     public const string DockerHub = "docker.io";
 
@@ -31,7 +30,7 @@ public sealed partial record ImageReference(string Registry, string Repository, 
         var at = value.IndexOf('@');
         if (at >= 0)
         {
-            if (!Manifests.Digest.TryParse(value[(at + 1)..], out digest))
+            if (!Oci.Digest.TryParse(value[(at + 1)..], out digest))
             {
                 reason = $"'{value[(at + 1)..]}' is not a sha256/sha512 digest";
                 return false;
@@ -94,5 +93,5 @@ public sealed partial record ImageReference(string Registry, string Repository, 
     private static partial Regex RepositoryPattern();
 }
 
-public sealed class ImageReferenceException(string text, string reason)
+internal sealed class ImageReferenceException(string text, string reason)
     : MultiArchException(nameof(Strings.ImageReferenceInvalid), text, reason);
