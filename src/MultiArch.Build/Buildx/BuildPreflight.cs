@@ -105,7 +105,7 @@ internal sealed class BuildPreflight(IProcessRunner processes)
         }
 
         var plan = BuilderPlan.Local("podman", host, request.Platforms);
-        return new PreflightResult(ContainerCliKind.Podman, null, null, null, false, plan.NativePlatforms, messages, plan);
+        return new PreflightResult(ContainerCliKind.Podman, null, null, null, false, plan.NativePlatforms.Union(native).ToList(), messages, plan);
     }
 
     /// <param name="buildxVersion">The answer of <c>docker buildx version</c> when choosing the CLI already asked it.</param>
@@ -172,7 +172,11 @@ internal sealed class BuildPreflight(IProcessRunner processes)
         messages.Add(Diagnostic.Info(nameof(Strings.BuilderInspected), builder.Name, builder.Driver, string.Join(", ", builder.NativePlatforms), string.Join(", ", buildable.Except(builder.NativePlatforms))));
         var plan = BuilderPlan.For(builder, request.Platforms);
         messages.AddRange(plan.Warnings);
-        return new PreflightResult(ContainerCliKind.Docker, version, builder, builderName, containerd, plan.NativePlatforms, messages, plan);
+        // Native: what the plan runs natively, plus the nodes' other native platforms that were not requested (so
+        // the list is never empty). A requested platform planned on an emulating node is not native, even if
+        // another node could have run it (MULTIARCH3051 says so).
+        var native = plan.NativePlatforms.Union(builder.Nodes.Where(n => n.IsRunning).SelectMany(n => n.NativePlatforms).Except(request.Platforms)).ToList();
+        return new PreflightResult(ContainerCliKind.Docker, version, builder, builderName, containerd, native, messages, plan);
     }
 
     private async Task<BuilderInfo> InspectAsync(string? name, CancellationToken cancellationToken)

@@ -89,7 +89,8 @@ public sealed class BuilderPlanTests
         var result = await new BuildPreflight(runner).RunAsync(new PreflightRequest { Platforms = Platforms("linux/amd64", "linux/arm64"), Output = BuildOutputKind.Push }, default);
 
         Assert.IsNotNull(result.Plan);
-        CollectionAssert.AreEqual(Platforms("linux/amd64"), result.NativePlatforms.ToArray(), "arm64 will be emulated: the emulation checks must know");
+        CollectionAssert.Contains(result.NativePlatforms.ToArray(), OciPlatform.Parse("linux/amd64"));
+        CollectionAssert.DoesNotContain(result.NativePlatforms.ToArray(), OciPlatform.Parse("linux/arm64"), "arm64 will be emulated (node ci-builder1 is native, but buildx sends it to ci-builder0): the emulation checks must know");
         CollectionAssert.IsSubsetOf(new[] { "MULTIARCH3050", "MULTIARCH3051" }, result.Messages.Select(m => m.Code).ToArray());
     }
 
