@@ -43,7 +43,7 @@ public sealed partial class PreflightContainerBuild : MultiArchTask
                 Log.LogMessage(MessageImportance.High, line);
             }
 
-            WriteStepSummary(plan.ToMarkdown());
+            AppendStepSummary(plan.ToMarkdown());
         }
 
         // A registry that is down or refuses our credentials would fail the push after a long build: ask it now.
@@ -55,24 +55,5 @@ public sealed partial class PreflightContainerBuild : MultiArchTask
         UsedCli = result.Cli == ContainerCliKind.Podman ? "podman" : "docker";
         UsedBuilder = result.BuilderName ?? string.Empty;
         NativePlatforms = string.Join(",", result.NativePlatforms);
-    }
-
-    private void WriteStepSummary(string markdown)
-    {
-        var summary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
-        if (string.IsNullOrEmpty(summary))
-        {
-            return;
-        }
-
-        try
-        {
-            File.AppendAllText(summary, markdown + Environment.NewLine);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // The summary is a courtesy: the plan is in the log already.
-            Log.LogMessage(MessageImportance.Low, ex.ToString());
-        }
     }
 }

@@ -98,3 +98,25 @@ public sealed class MultiNodeBuilderTests
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+/// <summary>The plan through the real CLI: printed at high importance and written to the CI step summary.</summary>
+[TestClass]
+public sealed class BuildPlanOutputTests
+{
+    [TestMethod]
+    [Requires(RequiresAttribute.Podman, RequiresAttribute.Emulation)]
+    public async Task The_preflight_prints_the_plan_and_writes_it_to_the_step_summary()
+    {
+        var project = await ThrowAwayProject.SdkDoorAsync("<PropertyGroup><ContainerCli>podman</ContainerCli><ContainerPlatforms>linux/amd64;linux/arm64</ContainerPlatforms></PropertyGroup>");
+        var summary = Path.Combine(project.Directory, "summary.md");
+
+        var result = await DotnetCli.RunAsync(project.Directory, ["msbuild", project.ProjectFile, "-t:PreflightContainerBuild", "-nodeReuse:false", "-v:m"], new Dictionary<string, string?> { ["GITHUB_STEP_SUMMARY"] = summary });
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        var host = MultiArch.Build.Platforms.OciPlatform.Host().ToString();
+        StringAssert.Contains(result.Output, "Build plan of builder podman (local driver, 1 node(s)):", result.Describe());
+        StringAssert.Contains(result.Output, $"{host} -> node this machine (native)", result.Describe());
+        StringAssert.Contains(result.Output, $"{(host == "linux/amd64" ? "linux/arm64" : "linux/amd64")} -> node this machine (emulated)", result.Describe());
+        StringAssert.Contains(File.ReadAllText(summary), $"| `{host}` | this machine | native |");
+    }
+}
