@@ -176,4 +176,107 @@ public sealed class MergeContainerImagesTests
         Assert.IsFalse(ok);
         CollectionAssert.AreEqual(new[] { "MULTIARCH7004" }, engine.ErrorCodes.ToArray(), engine.AllText);
     }
+
+    [TestMethod]
+    public async Task A_mount_the_registry_declines_is_refused_and_its_upload_cancelled()
+    {
+        // The loopback registry behind a proxy that declines every cross-repository mount (as a registry does when
+        // the credentials may not read the source repository): 202 and an upload location instead of 201.
+        var declined = 0;
+        var cancelled = 0;
+        using var upstream = new HttpClient { BaseAddress = new Uri($"http://{Environments.Registry}/") };
+        await using var proxy = new HostileRegistry(async (request, response) =>
+        {
+            if (request.HttpMethod == "POST" && request.Url!.Query.Contains("mount=", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref declined);
+                response.StatusCode = 202;
+                response.Headers["Location"] = request.Url.AbsolutePath + "declined-upload";
+                return;
+            }
+
+            if (request.HttpMethod == "DELETE" && request.Url!.AbsolutePath.EndsWith("declined-upload", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref cancelled);
+                response.StatusCode = 204;
+                return;
+            }
+
+            using var forwarded = new HttpRequestMessage(new HttpMethod(request.HttpMethod), request.Url!.PathAndQuery.TrimStart('/'));
+            foreach (var accept in request.AcceptTypes ?? [])
+            {
+                forwarded.Headers.TryAddWithoutValidation("Accept", accept);
+            }
+
+            using var answer = await upstream.SendAsync(forwarded);
+            response.StatusCode = (int)answer.StatusCode;
+            foreach (var header in new[] { "Docker-Content-Digest" })
+            {
+                if (answer.Headers.TryGetValues(header, out var values))
+                {
+                    response.Headers[header] = values.First();
+                }
+            }
+
+            var body = await answer.Content.ReadAsByteArrayAsync();
+            response.ContentType = answer.Content.Headers.ContentType?.ToString();
+            await response.OutputStream.WriteAsync(body);
+        });
+        var source = Repo("src");
+        var part = await PushIndexPartAsync(Amd64, source);
+        var viaProxy = part.Replace(Environments.Registry, $"127.0.0.1:{proxy.Port}", StringComparison.Ordinal);
+
+        var engine = new RecordingBuildEngine();
+        var task = new MergeContainerImages
+        {
+            BuildEngine = engine,
+            Inputs = [new TaskItem(viaProxy)],
+            Registry = $"127.0.0.1:{proxy.Port}",
+            Repository = Repo("dst"),
+        };
+
+        Assert.IsFalse(task.Execute());
+        CollectionAssert.AreEqual(new[] { "MULTIARCH7010" }, engine.ErrorCodes.ToArray(), engine.AllText);
+        Assert.AreEqual(1, declined, "the first declined mount stops the merge");
+        Assert.AreEqual(1, cancelled, "the upload the registry opened instead is cancelled");
+        Assert.AreEqual(string.Empty, task.Image);
+    }
+
+    [TestMethod]
+    public void Without_ContainerRegistry_parts_in_several_registries_leave_the_index_nowhere_to_go()
+    {
+        var digest = "sha256:" + new string('d', 64);
+        var engine = new RecordingBuildEngine();
+        var task = new MergeContainerImages
+        {
+            BuildEngine = engine,
+            Inputs = [new TaskItem($"one.example:5000/a/b@{digest}"), new TaskItem($"two.example:5000/a/b@{digest}")],
+            Repository = "a/b",
+        };
+
+        Assert.IsFalse(task.Execute());
+        CollectionAssert.AreEqual(new[] { "MULTIARCH7011" }, engine.ErrorCodes.ToArray(), engine.AllText);
+    }
+
+    [TestMethod]
+    public async Task A_part_holding_a_nested_index_is_refused()
+    {
+        var repository = Repo("nest");
+        var inner = TestImages.Index([TestImages.BusyboxImage(Arm64)]);
+        using var client = new RegistryClient(Environments.Registry);
+        await TestImages.PushAsync(client, repository, inner.Index.Digest.ToString(), inner);
+        var outer = TestBlob.Of(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["schemaVersion"] = 2,
+            ["mediaType"] = MediaTypes.OciIndex,
+            ["manifests"] = new[] { inner.Index.Descriptor(new Dictionary<string, string> { ["architecture"] = "arm64", ["os"] = "linux" }) },
+        }), MediaTypes.OciIndex);
+        await client.PutManifestAsync(repository, outer.Digest.ToString(), outer.Content, outer.MediaType, default);
+
+        var (ok, engine, _) = Merge(repository, [$"{Environments.Registry}/{repository}@{outer.Digest}"]);
+
+        Assert.IsFalse(ok);
+        CollectionAssert.AreEqual(new[] { "MULTIARCH7012" }, engine.ErrorCodes.ToArray(), engine.AllText);
+        StringAssert.Contains(engine.AllText, "nested index");
+    }
 }
