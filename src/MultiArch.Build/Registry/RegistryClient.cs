@@ -232,10 +232,11 @@ internal sealed class RegistryClient : IDisposable
     public async Task<bool> MountBlobAsync(string repository, Digest digest, string fromRepository, CancellationToken cancellationToken)
     {
         var what = $"mount of {fromRepository}@{digest} into {repository}";
+        var scope = $"{Scope(repository, push: true)} {Scope(fromRepository, push: false)}";
         using var response = await SendAsync(
             () => new HttpRequestMessage(HttpMethod.Post, $"v2/{repository}/blobs/uploads/?mount={Uri.EscapeDataString(digest.ToString())}&from={Uri.EscapeDataString(fromRepository)}"),
             what,
-            $"{Scope(repository, push: true)} {Scope(fromRepository, push: false)}",
+            scope,
             cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Created)
         {
@@ -247,7 +248,7 @@ internal sealed class RegistryClient : IDisposable
         {
             // The registry opened an ordinary upload instead: nothing will be sent to it.
             var upload = location.IsAbsoluteUri ? location : new Uri(BaseAddress, location);
-            using var cancel = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, upload), $"cancel of the {what}", Scope(repository, push: true), cancellationToken).ConfigureAwait(false);
+            using var cancel = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, upload), $"cancel of the {what}", scope, cancellationToken).ConfigureAwait(false);
         }
 
         return false;
