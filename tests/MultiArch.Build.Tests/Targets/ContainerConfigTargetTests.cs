@@ -16,7 +16,11 @@ public sealed partial class ContainerConfigTargetTests
 
     private static readonly string[] Resolved = ["_MultiArchRegistry", "_MultiArchRepository", "_MultiArchTags", "_MultiArchArchivePath", "_MultiArchInsecureRegistries", "_MultiArchSourceDateEpoch"];
 
-    private static string Property(CliResult result, string name) => result.Json.GetProperty("Properties").GetProperty(name).GetString()!;
+    /// <summary>A -getProperty value: MSBuild prints JSON for several, the bare value for one.</summary>
+    private static string Property(CliResult result, string name)
+        => result.StandardOutput.TrimStart().StartsWith('{')
+            ? result.Json.GetProperty("Properties").GetProperty(name).GetString()!
+            : result.StandardOutput.Trim();
 
     [TestMethod]
     public async Task PackageReference_door_assigns_no_sdk_property_at_evaluation_and_resolves_defaults_as_the_sdk_does()
