@@ -38,7 +38,7 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
         Add("platforms", string.Join(",", request.Platforms));
         Add("output", request.Output.ToString().ToLowerInvariant());
         Add("repository", request.Repository);
-        Add("archive", request.ArchivePath);
+        Add("archive", request.ArchivePath is null ? null : Path.GetFullPath(request.ArchivePath));
         if (request.TagAtBuild || request.Output == BuildOutputKind.Load)
         {
             // Only then do the tags reach the build; otherwise they follow validation and never rebuild anything.
@@ -81,7 +81,7 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
                 : "env:" + secret.Environment + "=" + Hash(Environment.GetEnvironmentVariable(secret.Environment ?? string.Empty) ?? string.Empty));
         }
 
-        Add("dockerfile", request.Dockerfile);
+        Add("dockerfile", Path.GetFullPath(request.Dockerfile));
         inputs.Add(FileInput("file " + Path.GetFullPath(request.Dockerfile), new FileInfo(request.Dockerfile), known));
 
         var context = BuildContextFiles.For(request.Context, request.Dockerfile);
