@@ -18,6 +18,9 @@ public sealed partial class ValidateContainerImage
     /// <summary>Read the layers and check the entrypoint binary of each platform (default true).</summary>
     public bool DeepCheck { get; set; } = true;
 
+    /// <summary>With the deep check: prove each platform's entrypoint can start (ELF interpreter and shared libraries resolved in the image; default true).</summary>
+    public bool StartupCheck { get; set; } = true;
+
     /// <summary>Registries (host or host:port) reached over plain HTTP besides loopback ones, ';' or ',' separated.</summary>
     public string InsecureRegistries { get; set; } = "";
 
@@ -28,7 +31,7 @@ public sealed partial class ValidateContainerImage
     [Output]
     public string IndexDigest { get; private set; } = "";
 
-    /// <summary>One item per platform found: Identity = platform; metadata <c>ManifestDigest</c>, <c>Binary</c>, <c>Executable</c>.</summary>
+    /// <summary>One item per platform found: Identity = platform; metadata <c>ManifestDigest</c>, <c>Binary</c>, <c>Executable</c>, <c>Startup</c>.</summary>
     [Output]
     public ITaskItem[] ValidatedPlatforms { get; private set; } = Array.Empty<ITaskItem>();
 }

@@ -21,7 +21,7 @@ public sealed partial class ValidateContainerImage : MultiArchTask
         await using var source = ImageSources.Open(Image.Trim(), RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries)));
         var report = await new ManifestValidator().ValidateAsync(
             source,
-            new ValidationOptions { ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms), DeepCheck = DeepCheck },
+            new ValidationOptions { ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms), DeepCheck = DeepCheck, StartupCheck = StartupCheck },
             cancellationToken);
 
         LogDiagnostics(report.Diagnostics);
@@ -32,6 +32,7 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             item.SetMetadata("ManifestDigest", p.ManifestDigest);
             item.SetMetadata("Binary", p.Binary.ToString());
             item.SetMetadata("Executable", p.Executable ?? string.Empty);
+            item.SetMetadata("Startup", p.Startup?.Verdict.ToString() ?? string.Empty);
             return (ITaskItem)item;
         }).ToArray();
         WriteReports(report);

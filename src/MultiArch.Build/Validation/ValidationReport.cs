@@ -30,7 +30,11 @@ internal sealed record PlatformResult(
     BinaryVerdict Binary,
     string? Executable,
     string? BinaryDescription,
-    string? Note);
+    string? Note)
+{
+    /// <summary>The static start-up check (<see cref="StartupCheck"/>); null when it did not run.</summary>
+    public StartupResult? Startup { get; init; }
+}
 
 /// <summary>An attestation manifest: listed, never counted as a platform.</summary>
 internal sealed record AttestationResult(string Digest, string? References, bool ReferencesImageInIndex);
@@ -76,6 +80,8 @@ internal sealed record ValidationReport(
             md.AppendLine($"| `{p.Platform}` | `{Short(p.ManifestDigest)}` | `{p.ConfigPlatform ?? "?"}` | {Escape(p.Executable ?? "-")} {Escape(p.BinaryDescription ?? string.Empty)} | {p.Binary.ToString().ToLowerInvariant()}{(p.Note is null ? string.Empty : ": " + Escape(p.Note))} |");
         }
 
+        AppendStartup(md);
+
         if (Attestations.Count > 0)
         {
             md.AppendLine();
@@ -92,6 +98,25 @@ internal sealed record ValidationReport(
         }
 
         return md.ToString();
+    }
+
+    /// <summary>The start-up check's table: what each platform would run and what it lacks.</summary>
+    private void AppendStartup(StringBuilder md)
+    {
+        if (Platforms.All(p => p.Startup is null))
+        {
+            return;
+        }
+
+        md.AppendLine();
+        md.AppendLine("| Platform | Start-up | Program | Interpreter | Shared libraries |");
+        md.AppendLine("|---|---|---|---|---|");
+        foreach (var p in Platforms.Where(p => p.Startup is not null))
+        {
+            var s = p.Startup!;
+            var verdict = s.Verdict.ToString().ToLowerInvariant() + (s.Problems.Count == 0 ? string.Empty : ": " + string.Join("<br>", s.Problems.Select(Escape)));
+            md.AppendLine($"| `{p.Platform}` | {verdict} | {Escape(s.Program ?? "-")} | {Escape(s.Interpreter ?? "-")} | {s.Libraries.Count} |");
+        }
     }
 
     private static string Short(string digest) => digest.Length > 19 ? digest[..19] : digest;
