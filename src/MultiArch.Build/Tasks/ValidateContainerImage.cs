@@ -21,13 +21,20 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             return;
         }
 
+        // The smoke run's inputs are checked before anything is read or run.
+        var smokeOptions = SmokeTest ? ReadSmokeTestOptions() : null;
+        if (SmokeTest && smokeOptions is null)
+        {
+            return;
+        }
+
         await using var source = ImageSources.Open(Image.Trim(), RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries)));
         var report = await new ManifestValidator().ValidateAsync(
             source,
             new ValidationOptions { ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms), DeepCheck = DeepCheck, StartupCheck = StartupCheck },
             cancellationToken);
 
-        if (SmokeTest && ReadSmokeTestOptions() is { } smokeOptions)
+        if (smokeOptions is not null)
         {
             report = await RunSmokeTestsAsync(report, smokeOptions, cancellationToken);
         }

@@ -187,7 +187,7 @@ internal static class SmokeTest
                 diagnostics.Add(Diagnostic.Info(nameof(Strings.SmokeTestPassed), platform.Platform, execution, outcome.ExitCode, seconds.ToString(CultureInfo.InvariantCulture), firstLines));
             }
 
-            if (outcome.ResourceLimits is not null)
+            if (outcome.ResourceLimits is not null && !diagnostics.Any(d => d.ResourceName == nameof(Strings.SmokeTestLimitsLowered)))
             {
                 diagnostics.Add(Diagnostic.Info(nameof(Strings.SmokeTestLimitsLowered), options.Cli, outcome.ResourceLimits));
             }

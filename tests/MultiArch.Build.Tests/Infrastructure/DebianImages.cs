@@ -86,7 +86,7 @@ internal static class DebianImages
 
             // A static binary: needs nothing. A script whose interpreter (python3) is absent.
             await TestImages.PushAsync(client, repository, "busybox-static", TestImages.Index(Platforms.Select(p => TestImages.Image(
-                p.ToString(), p.ToString(), [TestImages.Layer([new TestFile("bin/busybox", Environments.Busybox(TestImages.DebianArch(p)))])], ["/bin/busybox", "echo", "static busybox says hi"])).ToList()));
+                p.ToString(), p.ToString(), [TestImages.Layer([new TestFile("bin/busybox", Environments.Busybox(TestImages.DebianArch(p)))])], ["/bin/busybox"])).ToList()));
             await TestImages.PushAsync(client, repository, "script-no-python", TestImages.Index(Platforms.Select(p => TestImages.Image(
                 p.ToString(), p.ToString(), [TestImages.Layer([new TestFile("bin/busybox", Environments.Busybox(TestImages.DebianArch(p))), new TestFile("bin/sh", null, "busybox"), new TestFile("app/run.py", "#!/usr/bin/python3\nprint('hi')\n"u8.ToArray())])], ["/app/run.py"])).ToList()));
             return _repository = repository;
