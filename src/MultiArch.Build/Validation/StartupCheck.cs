@@ -102,7 +102,7 @@ internal static class StartupCheck
             return Result(StartupVerdict.Static, program.Path);
         }
 
-        var link = DynamicLinker.Link(fs, program.Path, elf, config.Env);
+        var link = DynamicLinker.Link(fs, program.Path, elf, config.Env, DotnetRuntimeLibraries(fs, program.Path, elf, config.Env));
         var interpreterProblem = link.Problems.FirstOrDefault(p => p.Kind is LinkProblemKind.InterpreterMissing or LinkProblemKind.InterpreterWrongMachine || (p.Kind == LinkProblemKind.Unreadable && p.File == link.InterpreterPath));
         if (interpreterProblem is not null)
         {
@@ -160,6 +160,42 @@ internal static class StartupCheck
         {
             error(nameof(Strings.StartupInterpreterWrongMachine), [problem.File, link.Program, problem.Detail, link.Elf.Identity.Description]);
         }
+    }
+
+    /// <summary>
+    /// For a .NET app started by its apphost or by <c>dotnet</c>: the runtime's native libraries, which the host
+    /// loads with dlopen (so no DT_NEEDED names them) and which need their own libraries (libstdc++, libgcc_s,
+    /// ...). Self-contained: <c>libcoreclr.so</c> beside the program; framework-dependent: the newest
+    /// <c>shared/Microsoft.NETCore.App/*</c> under <c>DOTNET_ROOT</c>, the <c>dotnet</c> host's folder,
+    /// <c>/usr/share/dotnet</c> or <c>/usr/lib/dotnet</c>.
+    /// </summary>
+    private static IReadOnlyList<ElfObject> DotnetRuntimeLibraries(ImageFilesystem fs, string program, ElfFile elf, IReadOnlyList<string> environment)
+    {
+        var appDirectory = program[..Math.Max(1, program.LastIndexOf('/'))];
+        string? runtime = null;
+        if (fs.Resolve(appDirectory + "/libcoreclr.so") is { Entry.Kind: FsEntryKind.File })
+        {
+            runtime = appDirectory;
+        }
+        else if (program.EndsWith("/dotnet", StringComparison.Ordinal) || fs.Children(appDirectory).Any(c => c.EndsWith(".runtimeconfig.json", StringComparison.Ordinal)))
+        {
+            var dotnetRoot = environment.LastOrDefault(e => e.StartsWith("DOTNET_ROOT=", StringComparison.Ordinal))?["DOTNET_ROOT=".Length..];
+            runtime = new[] { dotnetRoot, program.EndsWith("/dotnet", StringComparison.Ordinal) ? appDirectory : null, "/usr/share/dotnet", "/usr/lib/dotnet" }
+                .OfType<string>()
+                .Select(root => fs.Resolve(root + "/shared/Microsoft.NETCore.App") is { Entry.Kind: FsEntryKind.Directory } shared ? fs.Children(shared.Path).Where(v => fs[v]?.Kind == FsEntryKind.Directory).OrderBy(v => Version.TryParse(v[(v.LastIndexOf('/') + 1)..].Split('-')[0], out var parsed) ? parsed : new Version()).LastOrDefault() : null)
+                .FirstOrDefault(v => v is not null);
+        }
+
+        if (runtime is null)
+        {
+            return [];
+        }
+
+        return fs.Children(runtime)
+            .Where(LinkerFiles.IsLibraryName)
+            .Select(path => fs.Resolve(path) is { Entry.Elf: { Problem: null } lib } hit && lib.SameMachineAs(elf) ? new ElfObject(hit.Path, lib, null) : null)
+            .OfType<ElfObject>()
+            .ToList();
     }
 
     /// <summary>The last script of the chain (whose <c>#!</c> named what is missing), with its <c>#!</c> line.</summary>

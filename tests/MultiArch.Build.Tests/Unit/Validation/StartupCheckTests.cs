@@ -271,4 +271,37 @@ public sealed class StartupCheckTests
         Assert.AreEqual(StartupVerdict.Ready, result.Verdict, string.Join("\n", diagnostics));
         Assert.AreEqual(4, result.Libraries.Count);
     }
+
+    [TestMethod]
+    public async Task A_self_contained_dotnet_app_has_its_runtime_libraries_checked_too()
+    {
+        var (_, diagnostics) = await Check(
+            ["/app/myapp"],
+            null,
+            Glibc(),
+            Layer(
+                new TestFile("app/myapp", Program("libc.so.6")),
+                new TestFile("app/libcoreclr.so", Lib("libcoreclr.so", TestElf.Aarch64, "libstdc++.so.6", "libc.so.6"), Mode: ReadOnly),
+                new TestFile("app/libSystem.Native.so", Lib("libSystem.Native.so", TestElf.Aarch64, "libc.so.6"), Mode: ReadOnly)));
+        AssertOnly(diagnostics, "MULTIARCH5024", "libstdc++.so.6", "needed by /app/libcoreclr.so");
+    }
+
+    [TestMethod]
+    public async Task A_framework_dependent_app_started_by_dotnet_checks_the_newest_shared_runtime()
+    {
+        TestFile[] runtime =
+        [
+            new("usr/share/dotnet/dotnet", Program("libc.so.6")),
+            new("usr/bin/dotnet", null, "../share/dotnet/dotnet"),
+            new("usr/share/dotnet/shared/Microsoft.NETCore.App/8.0.2/libcoreclr.so", Lib("libcoreclr.so", TestElf.Aarch64, "libc.so.6"), Mode: ReadOnly),
+            new("usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.1/libcoreclr.so", Lib("libcoreclr.so", TestElf.Aarch64, "libstdc++.so.6", "libc.so.6"), Mode: ReadOnly),
+        ];
+
+        var (without, missing) = await Check(["dotnet", "/app/app.dll"], null, Glibc(), runtime);
+        var (with, _) = await Check(["dotnet", "/app/app.dll"], null, Glibc(), runtime, Layer(new TestFile("usr/lib/aarch64-linux-gnu/libstdc++.so.6", Lib("libstdc++.so.6"), Mode: ReadOnly)));
+
+        AssertOnly(missing, "MULTIARCH5024", "libstdc++.so.6", "needed by /usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.1/libcoreclr.so");
+        Assert.AreEqual(StartupVerdict.Fails, without.Verdict);
+        Assert.AreEqual(StartupVerdict.Ready, with.Verdict);
+    }
 }
