@@ -217,23 +217,8 @@ internal sealed class ImageFilesystem
         return "/" + string.Join('/', parts);
     }
 
-    private static async Task<byte[]> ReadHeadAsync(Stream data, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[BinaryInspector.HeaderBytes];
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            var n = await data.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
-            if (n == 0)
-            {
-                break;
-            }
-
-            total += n;
-        }
-
-        return buffer[..total];
-    }
+    private static Task<byte[]> ReadHeadAsync(Stream data, CancellationToken cancellationToken)
+        => LinkerFiles.ReadAsync(data, BinaryInspector.HeaderBytes, cancellationToken);
 
     private void Add(string path, FsEntry entry)
     {

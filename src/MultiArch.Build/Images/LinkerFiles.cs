@@ -46,7 +46,8 @@ internal static class LinkerFiles
         return file;
     }
 
-    private static async Task<byte[]> ReadAsync(Stream data, int count, CancellationToken cancellationToken)
+    /// <summary>Up to <paramref name="count"/> bytes (fewer at the end of the stream).</summary>
+    public static async Task<byte[]> ReadAsync(Stream data, int count, CancellationToken cancellationToken)
     {
         var buffer = new byte[Math.Max(count, 0)];
         var total = 0;
