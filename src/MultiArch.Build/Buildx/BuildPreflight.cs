@@ -34,7 +34,8 @@ internal sealed record PreflightResult(
     string? BuilderName,
     bool ContainerdImageStore,
     IReadOnlyList<OciPlatform> NativePlatforms,
-    IReadOnlyList<Diagnostic> Messages);
+    IReadOnlyList<Diagnostic> Messages,
+    BuilderPlan? Plan = null);
 
 /// <summary>
 /// Fails fast, before any build step runs: finds the CLI (docker with buildx, or podman), checks the buildx
@@ -103,7 +104,8 @@ internal sealed class BuildPreflight(IProcessRunner processes)
             }
         }
 
-        return new PreflightResult(ContainerCliKind.Podman, null, null, null, false, native, messages);
+        var plan = BuilderPlan.Local("podman", host, request.Platforms);
+        return new PreflightResult(ContainerCliKind.Podman, null, null, null, false, plan.NativePlatforms.Union(native).ToList(), messages, plan);
     }
 
     /// <param name="buildxVersion">The answer of <c>docker buildx version</c> when choosing the CLI already asked it.</param>
@@ -157,7 +159,8 @@ internal sealed class BuildPreflight(IProcessRunner processes)
             throw new BuildException(nameof(Strings.MultiPlatformLoad), request.Platforms.Count);
         }
 
-        var buildable = builder.Platforms.ToList();
+        // Only running nodes build: a stopped node's platforms are not on offer (the plan says so, MULTIARCH3050).
+        var buildable = builder.Nodes.Where(n => n.IsRunning).SelectMany(n => n.Platforms).Distinct().ToList();
         foreach (var platform in request.Platforms)
         {
             if (!buildable.Contains(platform))
@@ -167,7 +170,13 @@ internal sealed class BuildPreflight(IProcessRunner processes)
         }
 
         messages.Add(Diagnostic.Info(nameof(Strings.BuilderInspected), builder.Name, builder.Driver, string.Join(", ", builder.NativePlatforms), string.Join(", ", buildable.Except(builder.NativePlatforms))));
-        return new PreflightResult(ContainerCliKind.Docker, version, builder, builderName, containerd, builder.NativePlatforms.ToList(), messages);
+        var plan = BuilderPlan.For(builder, request.Platforms);
+        messages.AddRange(plan.Warnings);
+        // Native: what the plan runs natively, plus the nodes' other native platforms that were not requested (so
+        // the list is never empty). A requested platform planned on an emulating node is not native, even if
+        // another node could have run it (MULTIARCH3051 says so).
+        var native = plan.NativePlatforms.Union(builder.Nodes.Where(n => n.IsRunning).SelectMany(n => n.NativePlatforms).Except(request.Platforms)).ToList();
+        return new PreflightResult(ContainerCliKind.Docker, version, builder, builderName, containerd, native, messages, plan);
     }
 
     private async Task<BuilderInfo> InspectAsync(string? name, CancellationToken cancellationToken)

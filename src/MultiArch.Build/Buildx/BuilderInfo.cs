@@ -3,8 +3,13 @@ using MultiArch.Build.Platforms;
 namespace MultiArch.Build.Buildx;
 
 /// <summary>One node of a buildx builder: its status and the platforms it can build (native first).</summary>
-internal sealed record BuilderNode(string Name, string Endpoint, string Status, string? BuildKitVersion, IReadOnlyList<OciPlatform> Platforms)
+/// <param name="DeclaredPlatforms">The platforms set with <c>buildx create --platform</c> (marked <c>*</c>): buildx gives them to this node first.</param>
+internal sealed record BuilderNode(string Name, string Endpoint, string Status, string? BuildKitVersion, IReadOnlyList<OciPlatform> Platforms, IReadOnlyList<OciPlatform>? DeclaredPlatforms = null)
 {
+    public IReadOnlyList<OciPlatform> Declared => DeclaredPlatforms ?? [];
+
+    public bool IsRunning => Status.Equals("running", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>
     /// The platforms this node runs without emulation: BuildKit lists the native platform first; its
     /// variants (amd64/v2...) and, on amd64, 386 run natively too.
@@ -43,16 +48,17 @@ internal sealed record BuilderInfo(string Name, string Driver, IReadOnlyList<Bui
         var inNodes = false;
         string? nodeName = null, endpoint = null, status = null, version = null;
         List<OciPlatform>? platforms = null;
+        List<OciPlatform>? declared = null;
 
         void FlushNode()
         {
             if (nodeName is not null)
             {
-                nodes.Add(new BuilderNode(nodeName, endpoint ?? string.Empty, status ?? "unknown", version, platforms ?? []));
+                nodes.Add(new BuilderNode(nodeName, endpoint ?? string.Empty, status ?? "unknown", version, platforms ?? [], declared ?? []));
             }
 
             nodeName = endpoint = status = version = null;
-            platforms = null;
+            platforms = declared = null;
         }
 
         foreach (var raw in output.Split('\n'))
@@ -99,10 +105,20 @@ internal sealed record BuilderInfo(string Name, string Driver, IReadOnlyList<Bui
                 case "Status":
                     status = value;
                     break;
+                case "Error":
+                    // buildx prints the node's error in place of its status.
+                    status ??= $"failing ({value})";
+                    break;
                 case "Buildkit" or "BuildKit version" or "BuildKit":
                     version = value;
                     break;
                 case "Platforms":
+                    declared = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Where(p => p.EndsWith('*'))
+                        .Select(p => OciPlatform.TryParse(p.TrimEnd('*'), out var platform, out _) ? platform : null)
+                        .OfType<OciPlatform>()
+                        .Distinct()
+                        .ToList();
                     platforms = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                         .Select(p => OciPlatform.TryParse(p.TrimEnd('*'), out var platform, out _) ? platform : null)
                         .OfType<OciPlatform>()

@@ -173,9 +173,10 @@ internal sealed class RegistryAuthHandler(string registry, ICredentialProvider c
             query.Add("service=" + Uri.EscapeDataString(service));
         }
 
-        if (tokenScope is not null)
+        // A request may need several scopes (a cross-repository mount: push here, pull there): one parameter each, as token services expect.
+        foreach (var one in (tokenScope ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
-            query.Add("scope=" + Uri.EscapeDataString(tokenScope));
+            query.Add("scope=" + Uri.EscapeDataString(one));
         }
 
         using var tokenRequest = new HttpRequestMessage(HttpMethod.Get, new UriBuilder(realmUri) { Query = string.Join('&', query) }.Uri);

@@ -224,6 +224,36 @@ internal sealed class RegistryClient : IDisposable
         await EnsureSuccessAsync(put, what).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Asks the registry to link a blob of <paramref name="fromRepository"/> into <paramref name="repository"/>
+    /// without sending its bytes (a cross-repository mount). True when it did (201); false when it declined
+    /// (202: the blob is not there, or we may not read it there), in which case the upload it opened is cancelled.
+    /// </summary>
+    public async Task<bool> MountBlobAsync(string repository, Digest digest, string fromRepository, CancellationToken cancellationToken)
+    {
+        var what = $"mount of {fromRepository}@{digest} into {repository}";
+        var scope = $"{Scope(repository, push: true)} {Scope(fromRepository, push: false)}";
+        using var response = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Post, $"v2/{repository}/blobs/uploads/?mount={Uri.EscapeDataString(digest.ToString())}&from={Uri.EscapeDataString(fromRepository)}"),
+            what,
+            scope,
+            cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Created)
+        {
+            return true;
+        }
+
+        await EnsureSuccessAsync(response, what).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Accepted && response.Headers.Location is { } location)
+        {
+            // The registry opened an ordinary upload instead: nothing will be sent to it.
+            var upload = location.IsAbsoluteUri ? location : new Uri(BaseAddress, location);
+            using var cancel = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, upload), $"cancel of the {what}", scope, cancellationToken).ConfigureAwait(false);
+        }
+
+        return false;
+    }
+
     /// <summary>Puts a manifest or index under a tag or digest; returns its digest.</summary>
     public async Task<Digest> PutManifestAsync(string repository, string reference, byte[] content, string mediaType, CancellationToken cancellationToken)
     {

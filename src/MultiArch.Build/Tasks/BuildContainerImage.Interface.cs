@@ -50,6 +50,9 @@ public sealed partial class BuildContainerImage
 
     public string CacheTo { get; set; } = "";
 
+    /// <summary><c>ContainerCachePerPlatform</c>: expand each cache spec per platform (default true; see CacheScopes).</summary>
+    public bool CachePerPlatform { get; set; } = true;
+
     /// <summary>true/false, or empty for buildx's default.</summary>
     public string Provenance { get; set; } = "";
 

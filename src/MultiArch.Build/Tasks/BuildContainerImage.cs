@@ -48,9 +48,10 @@ public sealed partial class BuildContainerImage : MultiArchTask
                 .Concat(Labels.Select(l => new KeyValuePair<string, string>(l.ItemSpec, l.GetMetadata("Value"))))
                 .ToList(),
             Annotations = Annotations.Select(a => $"{a.ItemSpec}={a.GetMetadata("Value")}").ToList(),
-            // Cache specs contain commas (type=registry,ref=...): the list separator here is ';' only.
-            CacheFrom = CacheFrom.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            CacheTo = CacheTo.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            // Cache specs contain commas (type=registry,ref=...): the list separator here is ';' only. One cache per
+            // platform, so that per-platform jobs never overwrite each other's.
+            CacheFrom = CacheScopes.Expand(CacheFrom.Split(';'), platforms, CachePerPlatform),
+            CacheTo = CacheScopes.Expand(CacheTo.Split(';'), platforms, CachePerPlatform),
             Provenance = TaskInputs.Switch(Provenance),
             Sbom = TaskInputs.Switch(Sbom),
             Secrets = Secrets.Select(s => new BuildSecret(s.ItemSpec, TaskInputs.Text(s.GetMetadata("Source")), TaskInputs.Text(s.GetMetadata("Environment")))).ToList(),

@@ -128,6 +128,25 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
 
     private RegistrySession? _ownSession;
 
+    /// <summary>Appends Markdown to the CI run's summary page (<c>$GITHUB_STEP_SUMMARY</c>) when there is one; a courtesy that never fails the task.</summary>
+    private protected void AppendStepSummary(string markdown)
+    {
+        var summary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
+        if (string.IsNullOrEmpty(summary))
+        {
+            return;
+        }
+
+        try
+        {
+            File.AppendAllText(summary, markdown + Environment.NewLine);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.LogMessage(MessageImportance.Low, ex.ToString());
+        }
+    }
+
     private protected void LogDiagnostics(IEnumerable<Diagnostic> diagnostics)
     {
         foreach (var diagnostic in diagnostics)

@@ -1,5 +1,6 @@
 using Microsoft.Build.Framework;
 using MultiArch.Build.Buildx;
+using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Processes;
 using MultiArch.Build.Registry;
@@ -24,7 +25,25 @@ public sealed partial class PreflightContainerBuild : MultiArchTask
 
         foreach (var message in result.Messages)
         {
-            Log.LogMessage(MessageImportance.High, message.Message);
+            if (message.Severity == DiagnosticSeverity.Message)
+            {
+                Log.LogMessage(MessageImportance.High, message.Message);
+            }
+            else
+            {
+                LogDiagnostic(message);
+            }
+        }
+
+        if (result.Plan is { } plan)
+        {
+            // Which node builds which platform, natively or emulated: in the log and on the CI run's summary page.
+            foreach (var line in plan.Lines())
+            {
+                Log.LogMessage(MessageImportance.High, line);
+            }
+
+            AppendStepSummary(plan.ToMarkdown());
         }
 
         // A registry that is down or refuses our credentials would fail the push after a long build: ask it now.

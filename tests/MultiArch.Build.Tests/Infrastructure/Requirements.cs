@@ -15,6 +15,7 @@ public static class Environments
     private static readonly Lazy<string?> DebianPackagesProbe = new(DebianImages.Probe);
     private static readonly Lazy<string?> DockerProbe = new(() => ProbeCommand("docker engine", "docker", "info", "--format", "{{.ServerVersion}}"));
     private static readonly Lazy<string?> BuildxProbe = new(() => ProbeCommand("docker buildx", "docker", "buildx", "version"));
+    private static readonly Lazy<string?> BuildkitdProbe = new(() => ProbeCommand("buildkitd (to start BuildKit nodes of its own)", Environment.GetEnvironmentVariable("MULTIARCH_BUILDKITD") is { Length: > 0 } path ? path : "buildkitd", "--version"));
     private static readonly Lazy<string?> PodmanProbe = new(() => ProbeCommand("podman", "podman", "version", "--format", "{{.Client.Version}}"));
     private static readonly Lazy<string?> EmulationProbe = new(ProbeEmulation);
     private static readonly Lazy<string?> BaseImageProbe = new(() => string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MULTIARCH_BASE_IMAGE"))
@@ -37,6 +38,8 @@ public static class Environments
     public static string? BuildxMissing => BuildxProbe.Value;
 
     public static string? PodmanMissing => PodmanProbe.Value;
+
+    public static string? BuildkitdMissing => BuildkitdProbe.Value;
 
     public static string? EmulationMissing => EmulationProbe.Value;
 
@@ -140,6 +143,7 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
     public const string Docker = "docker";
     public const string Buildx = "buildx";
     public const string Podman = "podman";
+    public const string Buildkitd = "buildkitd";
     public const string Emulation = "emulation";
     public const string BaseImage = "base-image";
     public const string BuildxBuilder = "buildx-builder";
@@ -159,6 +163,7 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
         Docker => Environments.DockerMissing,
         Buildx => Environments.BuildxMissing,
         Podman => Environments.PodmanMissing,
+        Buildkitd => Environments.BuildkitdMissing,
         Emulation => Environments.EmulationMissing,
         BaseImage => Environments.BaseImageMissing,
         BuildxBuilder => Environments.BuildxBuilderMissing,

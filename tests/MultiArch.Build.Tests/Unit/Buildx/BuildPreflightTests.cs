@@ -9,13 +9,13 @@ namespace MultiArch.Build.Tests.Unit.Buildx;
 [TestClass]
 public sealed class BuildPreflightTests
 {
-    private static string Data(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "Buildx", name));
+    internal static string Data(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "Buildx", name));
 
     private const string ClassicStore = "[[\"Backing Filesystem\",\"extfs\"],[\"Supports d_type\",\"true\"]]";
     private const string ContainerdStore = "[[\"driver-type\",\"io.containerd.snapshotter.v1\"]]";
 
     /// <summary>Answers by command line; a missing entry means the tool is not installed.</summary>
-    private sealed class ScriptedRunner(Dictionary<string, ProcessResult> answers) : IProcessRunner
+    internal sealed class ScriptedRunner(Dictionary<string, ProcessResult> answers) : IProcessRunner
     {
         public List<string> Calls { get; } = [];
 
@@ -28,7 +28,7 @@ public sealed class BuildPreflightTests
         }
     }
 
-    private static ProcessResult Ok(string stdout) => new(0, stdout, string.Empty);
+    internal static ProcessResult Ok(string stdout) => new(0, stdout, string.Empty);
 
     private static ProcessResult Fail(string stderr) => new(1, string.Empty, stderr);
 
