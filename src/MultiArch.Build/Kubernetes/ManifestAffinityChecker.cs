@@ -48,7 +48,7 @@ internal static class ManifestAffinityChecker
     {
         var diagnostics = new List<Diagnostic>();
         var workloads = new List<Workload>();
-        foreach (var root in Documents(path, text).OfType<YamlMappingNode>())
+        foreach (var root in YamlDocuments.Load(path, text).OfType<YamlMappingNode>())
         {
             if (Scalar(root, "kind") is not { } kind || !PodSpecPaths.TryGetValue(kind, out var specPath))
             {
@@ -74,21 +74,6 @@ internal static class ManifestAffinityChecker
         }
 
         return new ManifestCheck(diagnostics, workloads);
-    }
-
-    private static IEnumerable<YamlNode> Documents(string path, string text)
-    {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException ex)
-        {
-            throw new ManifestFormatException(path, (int)ex.Start.Line, (int)ex.Start.Column, ex.InnerException?.Message ?? ex.Message);
-        }
-
-        return stream.Documents.Select(d => d.RootNode);
     }
 
     private static IEnumerable<Diagnostic> CheckPodSpec(string path, Workload workload, YamlMappingNode podSpec, IReadOnlyList<OciPlatform> built, string patchFileName)
@@ -255,17 +240,7 @@ internal static class KustomizationCheck
     /// <summary>A warning at the kustomization when it does not reference <paramref name="patchFileName"/>; null when it does.</summary>
     public static Diagnostic? Check(string path, string text, string patchFileName)
     {
-        var root = new YamlStream();
-        try
-        {
-            root.Load(new StringReader(text));
-        }
-        catch (YamlException ex)
-        {
-            throw new ManifestFormatException(path, (int)ex.Start.Line, (int)ex.Start.Column, ex.InnerException?.Message ?? ex.Message);
-        }
-
-        if (root.Documents.FirstOrDefault()?.RootNode is not YamlMappingNode map)
+        if (YamlDocuments.Load(path, text).FirstOrDefault() is not YamlMappingNode map)
         {
             return Diagnostic.Warning(nameof(Strings.NodeAffinityPatchNotReferenced), path, patchFileName).At(path, 1);
         }
@@ -290,6 +265,30 @@ internal static class KustomizationCheck
         return Diagnostic.Warning(nameof(Strings.NodeAffinityPatchNotReferenced), path, patchFileName).At(path, (int)at.Line, (int)at.Column);
 
         bool Same(string? value) => value is not null && string.Equals(value.Trim().TrimStart('.', '/'), patchFileName, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Reads every document of a YAML file, positions kept; any parse failure is a <see cref="ManifestFormatException"/> at its line.</summary>
+internal static class YamlDocuments
+{
+    public static IReadOnlyList<YamlNode> Load(string path, string text)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException ex)
+        {
+            throw new ManifestFormatException(path, (int)ex.Start.Line, (int)ex.Start.Column, ex.InnerException?.Message ?? ex.Message);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner fails this way on some truncated input (an unclosed flow collection at the end).
+            throw new ManifestFormatException(path, text.Split('\n').Length, 1, "unexpected end of the document (" + ex.Message + ")");
+        }
+
+        return stream.Documents.Select(d => d.RootNode).ToList();
     }
 }
 
