@@ -55,6 +55,13 @@ internal sealed record BuildRequest
 
     public IReadOnlyList<BuildSecret> Secrets { get; init; } = [];
 
+    /// <summary>
+    /// SOURCE_DATE_EPOCH (seconds): buildx gets it as a build arg and rewrites every timestamp of the exported
+    /// image to it (BuildKit's <c>rewrite-timestamp</c>); podman stamps it with <c>--timestamp</c>. Null: the tools' own
+    /// behaviour (and no <c>created</c> label: MultiArch.Build never stamps the wall clock).
+    /// </summary>
+    public long? SourceDateEpoch { get; init; }
+
     public required BuildOutputKind Output { get; init; }
 
     /// <summary>For Push: the repository without tag (<c>registry/repo</c>).</summary>

@@ -79,6 +79,26 @@ public sealed partial class BuildContainerImage
 
     public string Description { get; set; } = "";
 
+    /// <summary>SOURCE_DATE_EPOCH (seconds): the <c>created</c> label and every timestamp of the image. Empty: no <c>created</c> label.</summary>
+    public string SourceDateEpoch { get; set; } = "";
+
+    /// <summary>The build stamp (<c>obj/multiarch/build.stamp</c>): the inputs and result of the last build. Empty: no stamp.</summary>
+    public string StampFile { get; set; } = "";
+
+    /// <summary>Skip the build when the stamp's inputs are unchanged and its result is still there (default true).</summary>
+    public bool Incremental { get; set; } = true;
+
+    /// <summary>Files or folders outside the build context that the build reads too (named build contexts): part of the stamp.</summary>
+    public ITaskItem[] AdditionalInputs { get; set; } = Array.Empty<ITaskItem>();
+
+    /// <summary>True when nothing was built because the last build's image is up to date.</summary>
+    [Output]
+    public bool UpToDate { get; private set; }
+
+    /// <summary>Files this build wrote (stamp, archive, buildx metadata), for <c>FileWrites</c>.</summary>
+    [Output]
+    public ITaskItem[] WrittenFiles { get; private set; } = Array.Empty<ITaskItem>();
+
     /// <summary>The built image: <c>registry/repo@sha256:...</c> when pushed, the archive path otherwise.</summary>
     [Output]
     public string Image { get; private set; } = "";
