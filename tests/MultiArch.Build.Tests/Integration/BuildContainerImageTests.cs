@@ -83,7 +83,7 @@ public sealed class BuildContainerImageTests
     {
         var (project, repository) = await OperatorAsync("linux/amd64;linux/arm64");
 
-        var result = await project.DotnetAsync("build", project.ProjectFile, "-nodeReuse:false", "-v:diag", "-p:ContainerCli=podman", $"-p:ContainerRegistry={Environments.Registry}");
+        var result = await project.DotnetAsync("publish", project.ProjectFile, "-nodeReuse:false", "-v:diag", "-p:ContainerCli=podman", $"-p:ContainerRegistry={Environments.Registry}");
 
         Assert.AreEqual(0, result.ExitCode, result.Describe());
         var requests = result.Output.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Replace(l.Trim(), @"\s*\(TaskId:\d+\)$", string.Empty)).Where(l => l.Contains($"http://{Environments.Registry}/v2/", StringComparison.Ordinal) && l.Contains(" -> ", StringComparison.Ordinal)).ToList();
