@@ -26,7 +26,7 @@ rm -rf "$NUGET_PACKAGES/multiarch.build"
 
 echo "== building samples/helm-operator for 4 platforms"
 cd samples/helm-operator
-dotnet build image.proj -nologo \
+dotnet publish image.proj -nologo \
   -p:ContainerCli=podman \
   -p:ContainerRegistry="$MULTIARCH_TEST_REGISTRY" \
   -p:ContainerInsecureRegistries="$MULTIARCH_TEST_REGISTRY"

@@ -19,6 +19,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
 
+# Go for samples/go-operator's builder image (tests make it from the host's toolchain: public images cannot be
+# pulled). Debian 12 ships Go 1.23 in bookworm-backports only.
+go_root=/usr/lib/go-1.23
+if [ ! -x "$go_root/bin/go" ]; then
+  backports=/etc/apt/sources.list.d/multiarch-bookworm-backports.sources
+  if [ "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" = bookworm ] && ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    log "adding bookworm-backports (for golang-1.23)"
+    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' | as_root tee "$backports" >/dev/null
+  fi
+  as_root apt-get update -q >&2 || log "apt-get update reported errors; continuing with the lists it has"
+  target=(); apt-cache policy golang-1.23-go 2>/dev/null | grep -q bpo && target=(-t bookworm-backports)
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${target[@]}" golang-1.23-go >&2 \
+    || log "golang-1.23-go could not be installed: the Go sample's test will fail"
+fi
+[ -x "$go_root/bin/go" ] && echo "export MULTIARCH_TEST_GOROOT=$go_root"
+
 # Emulation: binfmt_misc must be mounted before update-binfmts can register the qemu handlers.
 if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
   as_root mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || log "could not mount binfmt_misc: emulated builds will be skipped"

@@ -47,6 +47,13 @@ public static class Environments
 
     public static string? BuildxBuilderMissing => BuildxBuilderProbe.Value;
 
+    /// <summary>Debian's golang-1.23 (build/env/install.sh): the Go sample's builder image is made from it.</summary>
+    public static string GoRoot => Environment.GetEnvironmentVariable("MULTIARCH_TEST_GOROOT") is { Length: > 0 } root ? root : "/usr/lib/go-1.23";
+
+    public static string? GoMissing => File.Exists(Path.Combine(GoRoot, "bin", "go"))
+        ? null
+        : $"needs the Go toolchain: {GoRoot}/bin/go is missing (build/env/install.sh installs golang-1.23-go from bookworm-backports)";
+
     public static string BaseImage => Environment.GetEnvironmentVariable("MULTIARCH_BASE_IMAGE")!;
 
     public static string BuildxBuilder => Environment.GetEnvironmentVariable("MULTIARCH_TEST_BUILDX_BUILDER")!;
@@ -147,6 +154,7 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
     public const string Emulation = "emulation";
     public const string BaseImage = "base-image";
     public const string BuildxBuilder = "buildx-builder";
+    public const string Go = "go";
 
     public override string GroupName => "Requires";
 
@@ -167,6 +175,7 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
         Emulation => Environments.EmulationMissing,
         BaseImage => Environments.BaseImageMissing,
         BuildxBuilder => Environments.BuildxBuilderMissing,
+        Go => Environments.GoMissing,
         _ => $"unknown requirement '{n}'",
     }).OfType<string>().ToList();
 }

@@ -54,8 +54,9 @@ public sealed class BuildContainerImageTests
             .ToArray();
     }
 
+    /// <summary>`dotnet publish` on the SDK door: the build that pushes (by digest), validates and tags.</summary>
     private static Task<CliResult> BuildAsync(ThrowAwayProject project, params string[] properties)
-        => project.DotnetAsync(["build", project.ProjectFile, "-t:Build", "-nodeReuse:false", $"-p:ContainerRegistry={Environments.Registry}", .. properties, "-getItem:ContainerImagePlatform"]);
+        => project.DotnetAsync(["publish", project.ProjectFile, "-nodeReuse:false", $"-p:ContainerRegistry={Environments.Registry}", .. properties, "-getItem:ContainerImagePlatform"]);
 
     [TestMethod]
     [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.Emulation, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
@@ -82,7 +83,7 @@ public sealed class BuildContainerImageTests
     {
         var (project, repository) = await OperatorAsync("linux/amd64;linux/arm64");
 
-        var result = await project.DotnetAsync("build", project.ProjectFile, "-nodeReuse:false", "-v:diag", "-p:ContainerCli=podman", $"-p:ContainerRegistry={Environments.Registry}");
+        var result = await project.DotnetAsync("publish", project.ProjectFile, "-nodeReuse:false", "-v:diag", "-p:ContainerCli=podman", $"-p:ContainerRegistry={Environments.Registry}");
 
         Assert.AreEqual(0, result.ExitCode, result.Describe());
         var requests = result.Output.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Replace(l.Trim(), @"\s*\(TaskId:\d+\)$", string.Empty)).Where(l => l.Contains($"http://{Environments.Registry}/v2/", StringComparison.Ordinal) && l.Contains(" -> ", StringComparison.Ordinal)).ToList();
@@ -182,7 +183,7 @@ public sealed class BuildContainerImageTests
     {
         var (project, _) = await OperatorAsync("linux/amd64;linux/arm64");
 
-        var result = await project.DotnetAsync("build", project.ProjectFile, "-nodeReuse:false", "-v:n", "-p:ContainerCli=podman", "-p:ContainerRegistry=127.0.0.1:9");
+        var result = await project.DotnetAsync("publish", project.ProjectFile, "-nodeReuse:false", "-v:n", "-p:ContainerCli=podman", "-p:ContainerRegistry=127.0.0.1:9");
 
         CollectionAssert.AreEqual(new[] { "MULTIARCH4008" }, result.ErrorCodes.ToArray(), result.Describe());
         Assert.IsFalse(result.Output.Contains("podman build --", StringComparison.Ordinal), "no build step may run");

@@ -55,7 +55,7 @@ public sealed class IncrementalBuildTests
     public async Task Sdk_door_second_push_runs_no_build_still_validates_and_tags_and_a_change_rebuilds()
     {
         var (project, repository) = await SdkDoorAsync();
-        string[] build = ["build", project.ProjectFile, "-nodeReuse:false", "-v:n", $"-p:ContainerRegistry={Environments.Registry}"];
+        string[] build = ["publish", project.ProjectFile, "-nodeReuse:false", "-v:n", $"-p:ContainerRegistry={Environments.Registry}"];
 
         var first = await project.DotnetAsync(build);
         Assert.AreEqual(0, first.ExitCode, first.Describe());

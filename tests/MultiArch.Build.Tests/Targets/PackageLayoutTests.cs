@@ -23,16 +23,19 @@ public sealed class PackageLayoutTests
         var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
         foreach (var expected in new[]
         {
-            "build/MultiArch.Build.props", "build/MultiArch.Build.targets", "build/MultiArch.Build.Standalone.targets",
+            "build/MultiArch.Build.props", "build/MultiArch.Build.targets",
+            "build/MultiArch.Build.Lifecycle.props", "build/MultiArch.Build.Lifecycle.targets", "build/MultiArch.Build.NoCompile.targets",
+            "build/MultiArch.Build.Kubernetes.targets",
             "buildMultiTargeting/MultiArch.Build.props", "buildMultiTargeting/MultiArch.Build.targets",
             "Sdk/Sdk.props", "Sdk/Sdk.targets",
-            "tasks/net8.0/MultiArch.Build.dll", "tasks/net8.0/NuGet.Versioning.dll", "README.md",
+            "tasks/net8.0/MultiArch.Build.dll", "tasks/net8.0/NuGet.Versioning.dll", "tasks/net8.0/YamlDotNet.dll", "README.md",
         })
         {
             Assert.IsTrue(entries.Contains(expected), $"missing {expected}; has {string.Join(", ", entries)}");
         }
 
         Assert.IsFalse(entries.Any(e => e.StartsWith("lib/", StringComparison.Ordinal)), "the task assembly is not a library for consumers");
+        Assert.IsFalse(entries.Contains("build/MultiArch.Build.Standalone.targets"), "the SDK door's hand-written lifecycle is gone");
         Assert.IsFalse(entries.Any(e => e.Contains("Microsoft.Build", StringComparison.Ordinal)), "MSBuild's own assemblies must not ship");
 
         var nuspec = XDocument.Load(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
