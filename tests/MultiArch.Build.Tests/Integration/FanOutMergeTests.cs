@@ -37,9 +37,9 @@ public sealed class FanOutMergeTests
         project.WriteFile("Dockerfile", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY --chmod=755 run.sh /run.sh\nENTRYPOINT [\"/run.sh\"]\n");
         project.WriteFile("run.sh", "#!/bin/busybox sh\necho hi\n");
 
-        Task<CliResult> Job(string arch) => project.MSBuildAsync(
-            "MultiArchContainerImage",
-            extra: [$"-p:ContainerPlatforms=linux/{arch}", "-p:ContainerPushByDigestOnly=true", $"-p:ContainerImageRecordPath=records/{arch}/image-record.json"]);
+        // A CI job: `dotnet publish` is what pushes on the SDK door.
+        Task<CliResult> Job(string arch) => project.DotnetAsync(
+            "publish", project.ProjectFile, "-nodeReuse:false", $"-p:ContainerPlatforms=linux/{arch}", "-p:ContainerPushByDigestOnly=true", $"-p:ContainerImageRecordPath=records/{arch}/image-record.json");
         var amd64 = await Job("amd64");
         var arm64 = await Job("arm64");
         return new FanOut(project, repository, amd64, arm64);
