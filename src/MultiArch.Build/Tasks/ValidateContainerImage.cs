@@ -21,7 +21,7 @@ public sealed partial class ValidateContainerImage : MultiArchTask
         await using var source = ImageSources.Open(Image.Trim(), RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries)));
         var report = await new ManifestValidator().ValidateAsync(
             source,
-            new ValidationOptions { ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms), DeepCheck = DeepCheck },
+            new ValidationOptions { ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms), DeepCheck = DeepCheck, AppDirectory = TaskInputs.Text(AppDirectory) },
             cancellationToken);
 
         LogDiagnostics(report.Diagnostics);

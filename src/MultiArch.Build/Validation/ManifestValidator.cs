@@ -17,6 +17,13 @@ internal sealed record ValidationOptions
     /// <summary>Largest image config read.</summary>
     public long MaxConfigBytes { get; init; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// A .NET app's folder in the image (<c>/app</c>): with the deep check, every ELF and every PE with CPU-specific code
+    /// under it (the apphost, native libraries, ReadyToRun assemblies) must be for the image's platform, not only the
+    /// entrypoint. Files under <c>runtimes/&lt;rid&gt;/</c> are judged against that RID. Null: no such pass.
+    /// </summary>
+    public string? AppDirectory { get; init; }
+
     /// <summary>Nested indexes followed at most.</summary>
     public int MaxIndexDepth { get; init; } = 3;
 }
@@ -86,7 +93,7 @@ internal sealed class ManifestValidator
         }
 
         var results = new List<PlatformResult>();
-        var deepCache = new Dictionary<string, (BinaryVerdict, string?, string?, string?, BinaryIdentity?)>(StringComparer.Ordinal);
+        var deepCache = new Dictionary<string, (BinaryVerdict, string?, string?, string?, BinaryIdentity?, AppFolder?)>(StringComparer.Ordinal);
         foreach (var (platform, descriptor) in byPlatform)
         {
             results.Add(await CheckImageAsync(source, platform, descriptor, options, deepCache, diagnostics, cancellationToken).ConfigureAwait(false));
@@ -123,7 +130,7 @@ internal sealed class ManifestValidator
         OciPlatform platform,
         Descriptor descriptor,
         ValidationOptions options,
-        Dictionary<string, (BinaryVerdict, string?, string?, string?, BinaryIdentity?)> deepCache,
+        Dictionary<string, (BinaryVerdict, string?, string?, string?, BinaryIdentity?, AppFolder?)> deepCache,
         List<Diagnostic> diagnostics,
         CancellationToken cancellationToken)
     {
@@ -150,11 +157,16 @@ internal sealed class ManifestValidator
         var key = string.Join(",", layers) + "|" + string.Join(" ", config.Entrypoint.Concat(["|"]).Concat(config.Cmd)) + "|" + config.WorkingDir;
         if (!deepCache.TryGetValue(key, out var deep))
         {
-            deep = await InspectBinaryAsync(source, manifest, config, cancellationToken).ConfigureAwait(false);
+            deep = await InspectBinaryAsync(source, manifest, config, options.AppDirectory, cancellationToken).ConfigureAwait(false);
             deepCache[key] = deep;
         }
 
-        var (verdict, executable, description, note, identity) = deep;
+        var (verdict, executable, description, note, identity, appFolder) = deep;
+        if (appFolder is not null)
+        {
+            CheckAppFolder(platform, appFolder, diagnostics);
+        }
+
         if (verdict == BinaryVerdict.Verified && identity is not null && !ArchitectureMatches(identity, platform))
         {
             verdict = BinaryVerdict.Mismatch;
@@ -172,15 +184,15 @@ internal sealed class ManifestValidator
         return new PlatformResult(platform.ToString(), descriptor.Digest.ToString(), configPlatformText, layers, verdict, executable, description, note);
     }
 
-    private static async Task<(BinaryVerdict, string?, string?, string?, BinaryIdentity?)> InspectBinaryAsync(IImageSource source, ImageManifest manifest, ImageConfig config, CancellationToken cancellationToken)
+    private static async Task<(BinaryVerdict, string?, string?, string?, BinaryIdentity?, AppFolder?)> InspectBinaryAsync(IImageSource source, ImageManifest manifest, ImageConfig config, string? appDirectory, CancellationToken cancellationToken)
     {
-        var fs = new ImageFilesystem();
+        var fs = new ImageFilesystem(appDirectory);
         foreach (var layer in manifest.Layers)
         {
             var gzip = MediaTypes.IsGzipLayer(layer.MediaType);
             if (!gzip && !MediaTypes.IsTarLayer(layer.MediaType))
             {
-                return (BinaryVerdict.Undetermined, null, null, $"layer {layer.Digest.Short} has media type {layer.MediaType}, which this check cannot unpack", null);
+                return (BinaryVerdict.Undetermined, null, null, $"layer {layer.Digest.Short} has media type {layer.MediaType}, which this check cannot unpack", null, null);
             }
 
             await using var stream = await source.OpenBlobAsync(layer, cancellationToken).ConfigureAwait(false);
@@ -192,7 +204,7 @@ internal sealed class ManifestValidator
             {
                 // Unreadable content is first of all content to verify: a digest mismatch is the real finding.
                 await stream.DrainAsync(cancellationToken).ConfigureAwait(false);
-                return (BinaryVerdict.Undetermined, null, null, $"layer {layer.Digest.Short} cannot be unpacked ({ex.Message})", null);
+                return (BinaryVerdict.Undetermined, null, null, $"layer {layer.Digest.Short} cannot be unpacked ({ex.Message})", null, null);
             }
 
             // Read to the end so that the whole layer is checked against its digest.
@@ -201,12 +213,45 @@ internal sealed class ManifestValidator
 
         var resolved = EntrypointResolver.Resolve(config, fs);
         var executable = resolved.Chain.Count == 0 ? null : resolved.ChainText;
+        var appFolder = appDirectory is null ? null : AppFolder.Read(fs, appDirectory);
         if (resolved.Undetermined is not null || resolved.Identity?.Architecture is null)
         {
-            return (BinaryVerdict.Undetermined, executable, resolved.Identity?.Description, resolved.Undetermined ?? $"{resolved.Identity?.Description} is for no known architecture", resolved.Identity);
+            return (BinaryVerdict.Undetermined, executable, resolved.Identity?.Description, resolved.Undetermined ?? $"{resolved.Identity?.Description} is for no known architecture", resolved.Identity, appFolder);
         }
 
-        return (BinaryVerdict.Verified, executable, resolved.Identity.Description, null, resolved.Identity);
+        return (BinaryVerdict.Verified, executable, resolved.Identity.Description, null, resolved.Identity, appFolder);
+    }
+
+    /// <summary>
+    /// The .NET pass: every CPU-specific file of the app folder must be for this platform's CPU (or, under
+    /// <c>runtimes/&lt;rid&gt;/</c>, for that RID's), so a wrong apphost or a native library of another RID is caught
+    /// even when the entrypoint is right.
+    /// </summary>
+    private static void CheckAppFolder(OciPlatform platform, AppFolder folder, List<Diagnostic> diagnostics)
+    {
+        if (!folder.Exists)
+        {
+            diagnostics.Add(Diagnostic.Warning(nameof(Strings.ValidationAppFolderMissing), platform, folder.Directory));
+            return;
+        }
+
+        var checkedFiles = 0;
+        foreach (var (path, identity) in folder.Files)
+        {
+            var expected = AppFolder.ExpectedArchitecture(folder.Directory, path, platform);
+            if (expected is null || identity.Architecture is null)
+            {
+                continue;
+            }
+
+            checkedFiles++;
+            if (identity.Architecture != expected)
+            {
+                diagnostics.Add(Diagnostic.Error(nameof(Strings.ValidationAppFileMismatch), platform, path, identity.Description, expected));
+            }
+        }
+
+        diagnostics.Add(Diagnostic.Info(nameof(Strings.ValidationAppFolderChecked), platform, folder.Directory, checkedFiles, folder.Files.Count));
     }
 
     private static bool ArchitectureMatches(BinaryIdentity identity, OciPlatform platform)
@@ -275,5 +320,33 @@ internal sealed class ManifestValidator
     {
         var list = platforms.Select(p => p.ToString()).ToList();
         return list.Count == 0 ? "no platform" : string.Join(", ", list);
+    }
+}
+
+/// <summary>The files of a .NET app's folder in an image, each with what its first bytes say.</summary>
+internal sealed record AppFolder(string Directory, bool Exists, IReadOnlyList<(string Path, BinaryIdentity Identity)> Files)
+{
+    public static AppFolder Read(ImageFilesystem fs, string directory)
+    {
+        var dir = ImageFilesystem.Normalize(directory);
+        var exists = fs.Resolve(dir) is { Entry.Kind: FsEntryKind.Directory };
+        var files = fs.FilesUnder(dir).Where(f => f.Entry.Head is not null).Select(f => (f.Path, BinaryInspector.Identify(f.Entry.Head))).ToList();
+        return new AppFolder(dir, exists, files);
+    }
+
+    /// <summary>
+    /// The CPU a file must be for: the platform's, or under <c>runtimes/&lt;rid&gt;/</c> (a portable publish keeps every
+    /// RID's assets there and the host picks one) that RID's; null when the RID is not one this tool maps.
+    /// </summary>
+    public static string? ExpectedArchitecture(string directory, string path, OciPlatform platform)
+    {
+        var relative = path[(directory.TrimEnd('/').Length + 1)..].Split('/');
+        var runtimes = Array.IndexOf(relative, "runtimes");
+        if (runtimes >= 0 && runtimes + 2 < relative.Length)
+        {
+            return RuntimeIdentifierMap.TryGetPlatform(relative[runtimes + 1], out var ridPlatform) ? ridPlatform.Architecture : null;
+        }
+
+        return platform.Architecture;
     }
 }
