@@ -20,6 +20,11 @@ internal static class BuildCommands
         }
 
         AddCommon(args, r, annotations: true);
+        if (r.Timestamp is { } epoch)
+        {
+            args.AddRange(["--build-arg", "SOURCE_DATE_EPOCH=" + epoch.ToString(CultureInfo.InvariantCulture)]);
+        }
+
         foreach (var from in r.CacheFrom)
         {
             args.AddRange(["--cache-from", from]);
@@ -57,10 +62,10 @@ internal static class BuildCommands
                 break;
             case BuildOutputKind.Push:
                 // Untagged: the index is reachable only by its digest until validation lets the tags point at it.
-                args.AddRange(["--output", $"type=image,name={r.Repository},push-by-digest=true,name-canonical=true,push=true"]);
+                args.AddRange(["--output", $"type=image,name={r.Repository},push-by-digest=true,name-canonical=true,push=true{RewriteTimestamp(r)}"]);
                 break;
             case BuildOutputKind.Archive:
-                args.AddRange(["--output", $"type=oci,dest={r.ArchivePath}"]);
+                args.AddRange(["--output", $"type=oci,dest={r.ArchivePath}{RewriteTimestamp(r)}"]);
                 break;
             case BuildOutputKind.Load:
                 foreach (var tag in r.Tags)
@@ -98,12 +103,19 @@ internal static class BuildCommands
         }
 
         AddCommon(args, r, annotations: false);
+        if (r.Timestamp is { } epoch)
+        {
+            args.Add("--timestamp=" + epoch.ToString(CultureInfo.InvariantCulture));
+        }
+
         args.Add(r.Context);
         return args;
     }
 
     public static IReadOnlyList<string> PodmanPushArchive(string manifestName, string archivePath)
         => ["manifest", "push", "--all", manifestName, $"oci-archive:{archivePath}"];
+
+    private static string RewriteTimestamp(BuildRequest r) => r.Timestamp is null ? string.Empty : ",rewrite-timestamp=true";
 
     private static void AddCommon(List<string> args, BuildRequest r, bool annotations)
     {

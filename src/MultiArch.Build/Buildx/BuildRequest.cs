@@ -61,6 +61,13 @@ internal sealed record BuildRequest
 
     public IReadOnlyList<BuildSecret> Secrets { get; init; } = [];
 
+    /// <summary>
+    /// Seconds since the Unix epoch for the files of the layers this build writes (podman <c>--timestamp</c>; buildx
+    /// <c>SOURCE_DATE_EPOCH</c> with <c>rewrite-timestamp</c>), so that equal content gives equal layers: folders that
+    /// COPY creates otherwise carry the build's wall clock. Null: the tools' default.
+    /// </summary>
+    public long? Timestamp { get; init; }
+
     public required BuildOutputKind Output { get; init; }
 
     /// <summary>For Push: the repository without tag (<c>registry/repo</c>).</summary>

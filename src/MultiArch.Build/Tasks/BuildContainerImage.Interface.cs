@@ -29,6 +29,9 @@ public sealed partial class BuildContainerImage
     /// <summary>Named build contexts: Identity = name (<c>publish</c>), <c>Path</c> = the directory (<c>--build-context name=dir</c>).</summary>
     public ITaskItem[] NamedContexts { get; set; } = Array.Empty<ITaskItem>();
 
+    /// <summary>Seconds since the Unix epoch for the files of the new layers (podman <c>--timestamp</c>, buildx <c>rewrite-timestamp</c>); empty: the tools' default.</summary>
+    public string LayerTimestamp { get; set; } = "";
+
     /// <summary><c>ContainerRegistry</c>: when set, the image is pushed there.</summary>
     public string Registry { get; set; } = "";
 

@@ -34,6 +34,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
             Dockerfile = Dockerfile,
             Context = Context,
             Target = TaskInputs.Text(Target),
+            Timestamp = long.TryParse(LayerTimestamp.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var epoch) ? epoch : null,
             NamedContexts = NamedContexts.Select(c => new KeyValuePair<string, string>(c.ItemSpec, Path.GetFullPath(c.GetMetadata("Path")))).ToList(),
             Builder = TaskInputs.Text(Builder),
             BuildArgs = BuildArgs.Select(a => new KeyValuePair<string, string>(a.ItemSpec, a.GetMetadata("Value"))).ToList(),

@@ -20,6 +20,10 @@ public sealed partial class StagePublishOutput
     /// <summary>Seconds since the Unix epoch given to every staged file and folder (<c>SOURCE_DATE_EPOCH</c>); empty: 1980-01-01.</summary>
     public string Timestamp { get; set; } = "";
 
+    /// <summary>The timestamp given, in seconds since the Unix epoch: the build gives the folders COPY creates the same.</summary>
+    [Output]
+    public string UsedTimestamp { get; private set; } = "";
+
     /// <summary>Every file written (for <c>FileWrites</c>).</summary>
     [Output]
     public ITaskItem[] StagedFiles { get; private set; } = Array.Empty<ITaskItem>();

@@ -14,7 +14,9 @@ public sealed partial class StagePublishOutput : MultiArchTask
 
     protected override System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
     {
-        var time = DateTimeOffset.FromUnixTimeSeconds(long.TryParse(Timestamp.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : DefaultTimestamp).UtcDateTime;
+        var epoch = long.TryParse(Timestamp.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : DefaultTimestamp;
+        var time = DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime;
+        UsedTimestamp = epoch.ToString(CultureInfo.InvariantCulture);
         var destination = Path.GetFullPath(Destination);
         var written = new List<string>();
         try
