@@ -36,6 +36,8 @@ else
 fi
 rm -rf "$work"
 
+# bench/publish.sh owns its own section of docs/benchmarks.md: keep it.
+kept=$(sed -n '/<!-- publish-bench:begin -->/,/<!-- publish-bench:end -->/p' docs/benchmarks.md 2>/dev/null || true)
 table=$(mktemp)
 dotnet run -c Release --project bench/MultiArch.Build.Bench -- "$image" "$platforms" "$iterations" "$table"
 {
@@ -53,6 +55,7 @@ dotnet run -c Release --project bench/MultiArch.Build.Bench -- "$image" "$platfo
   echo "Read the times with the Reads column: the external tools list what the index claims; the validator also"
   echo "verifies every digest it reads and, with the deep check, unpacks every layer of every platform to judge the"
   echo "entrypoint binary. Allocation is measured in-process, so it is given for the validator only."
+  if [ -n "$kept" ]; then echo; echo "$kept"; fi
 } > docs/benchmarks.md
 rm -f "$table"
 echo "wrote docs/benchmarks.md" >&2

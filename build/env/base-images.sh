@@ -2,7 +2,7 @@
 # Pushes multi-platform base images built from Debian's per-architecture busybox-static binaries to the
 # loopback registry, since nothing can be pulled from public registries here:
 #   ${MULTIARCH_TEST_REGISTRY:-127.0.0.1:5000}/multiarch/busybox:1.35  (linux/amd64, arm64, arm/v7, s390x, ppc64le)
-#   ${MULTIARCH_TEST_REGISTRY:-127.0.0.1:5000}/multiarch/dotnet-standin:1  (linux/amd64, arm64, arm/v7): a stand-in
+#   ${MULTIARCH_TEST_REGISTRY:-127.0.0.1:5000}/multiarch/dotnet-standin:10.0  (linux/amd64, arm64, arm/v7, s390x): a stand-in
 #     for mcr.microsoft.com/dotnet/aspnet, used by the `dotnet publish` sample: the real per-platform busybox stands in
 #     for `dotnet` (/usr/bin/dotnet -> /bin/busybox), because the .NET runtime cannot be had here for every platform.
 #     It can be validated (the entrypoint `dotnet App.dll` resolves to a real binary of the right CPU), not run as .NET.
@@ -46,7 +46,7 @@ dotnet_rootfs() {
 
 make_image multiarch/busybox:1.35 "amd64:linux/amd64 arm64:linux/arm64 armhf:linux/arm/v7 s390x:linux/s390x ppc64el:linux/ppc64le" \
   busybox_rootfs 'ENTRYPOINT ["/bin/busybox"]'
-make_image multiarch/dotnet-standin:1 "amd64:linux/amd64 arm64:linux/arm64 armhf:linux/arm/v7" \
+make_image multiarch/dotnet-standin:10.0 "amd64:linux/amd64 arm64:linux/arm64 armhf:linux/arm/v7 s390x:linux/s390x" \
   dotnet_rootfs 'ENV APP_UID=1654 ASPNETCORE_HTTP_PORTS=8080 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 echo "export MULTIARCH_BASE_IMAGE=$registry/multiarch/busybox:1.35"
-echo "export MULTIARCH_DOTNET_BASE_IMAGE=$registry/multiarch/dotnet-standin:1"
+echo "export MULTIARCH_DOTNET_BASE_IMAGE=$registry/multiarch/dotnet-standin:10.0"

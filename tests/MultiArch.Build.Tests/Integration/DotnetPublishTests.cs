@@ -142,7 +142,7 @@ public sealed class DotnetPublishTests
 
         // The deep check judged the apphost and the runtime's native libraries, not only the entrypoint.
         var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(project.Directory, "obj", "multiarch", "validation.json"))).RootElement;
-        Assert.AreEqual("./app", report.GetProperty("platforms")[0].GetProperty("executable").GetString());
+        Assert.AreEqual("/app/app", report.GetProperty("platforms")[0].GetProperty("executable").GetString());
         var checkedLine = result.Output.Split('\n').Single(l => l.Contains("CPU-specific file(s)", StringComparison.Ordinal));
         var count = int.Parse(checkedLine.Split("linux/amd64: ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
         Assert.IsTrue(count > 10, "apphost, libcoreclr.so, ReadyToRun framework assemblies...: " + checkedLine);
