@@ -53,6 +53,7 @@ rid_loop() {
   done
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 plain=$(median dotnet publish -c Release -nologo "-p:MultiArchBuildVersion=$version")
 one=$(median image_publish "linux/amd64")
 two=$(median image_publish "linux/amd64;linux/arm64")
@@ -70,6 +71,9 @@ section=$(mktemp)
   echo "App: samples/aspnet-app (ASP.NET Core, framework-dependent, \`UseAppHost=false\`). Median of $iterations runs, each from a"
   echo "clean \`bin/\` and \`obj/\` (restore, compile, publish included). The image runs push to the loopback registry by digest,"
   echo "validate with the deep check (reading every layer back) and tag; base image: the stand-in of build/env/base-images.sh."
+  echo
+  echo "Load average (1/5/15 min) before the runs: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg). The machine is shared: with"
+  echo "a high load the single runs are noisy (a 2-platform median can exceed the 4-platform one); compare the ratios."
   echo
   echo "| Command | Platforms | Wall time (s) | vs 1 platform |"
   echo "|---|---|---|---|"

@@ -149,6 +149,31 @@ public sealed class DotnetPublishTests
     }
 
     [TestMethod]
+    [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.Busybox)]
+    public async Task Rid_specific_assets_make_a_framework_dependent_app_publish_per_rid()
+    {
+        // A runtimes/<rid>/native asset, as packages such as SQLitePCLRaw bring: a portable publish holds every RID's
+        // copy, a per-RID publish resolves its own. The real x86-64 busybox stands in for the native library.
+        var project = await ThrowAwayProject.PackageReferenceDoorAsync(
+            """
+                <ContainerPlatforms>linux/amd64</ContainerPlatforms>
+                <UseAppHost>false</UseAppHost>
+                <ContainerCli>podman</ContainerCli>
+            """,
+            items: """<None Include="native/libdemo.so" CopyToPublishDirectory="PreserveNewest" Link="runtimes/linux-x64/native/libdemo.so" />""");
+        Directory.CreateDirectory(Path.Combine(project.Directory, "native"));
+        File.WriteAllBytes(Path.Combine(project.Directory, "native", "libdemo.so"), Environments.Busybox("amd64"));
+
+        var result = await project.DotnetAsync("publish", project.ProjectFile, "-c", "Release", "-nodeReuse:false", "-v:n", $"-p:ContainerBaseImage={await StandIn.Value}", $"-p:ContainerInsecureRegistries={Environments.Registry}");
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        StringAssert.Contains(result.Output, "publishing per RID in parallel: linux-x64", result.Describe());
+        StringAssert.Contains(File.ReadAllText(Path.Combine(project.Directory, "obj", "multiarch", "Dockerfile")), "ENTRYPOINT [\"dotnet\", \"app.dll\"]\n");
+        Assert.IsTrue(File.Exists(Path.Combine(project.Directory, "obj", "multiarch", "publish-context", "linux", "amd64", "runtimes", "linux-x64", "native", "libdemo.so")));
+        StringAssert.Contains(result.Output, "linux/amd64: 1 CPU-specific file(s)", result.Describe());
+    }
+
+    [TestMethod]
     public async Task Publish_without_ContainerPlatforms_gives_the_same_output_as_without_the_package()
     {
         var project = await ThrowAwayProject.PackageReferenceDoorAsync();

@@ -82,6 +82,19 @@ public sealed class BuildCommandsTests
     }
 
     [TestMethod]
+    public void Publish_context_and_layer_timestamp_reach_both_tools()
+    {
+        var request = Request() with { NamedContexts = [new("publish", "/src/obj/multiarch/publish-context/")], Timestamp = 315532800 };
+        Assert.AreEqual(
+            "buildx build --platform linux/amd64,linux/arm/v7 --file /src/Dockerfile --progress plain --build-context publish=/src/obj/multiarch/publish-context/ --build-arg SOURCE_DATE_EPOCH=315532800 --metadata-file /src/obj/meta.json --output type=image,name=reg.example/team/app,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true /src/",
+            Line(BuildCommands.Buildx(request)));
+        StringAssert.EndsWith(Line(BuildCommands.Buildx(request with { Output = BuildOutputKind.Archive })), "--output type=oci,dest=/src/obj/image.tar,rewrite-timestamp=true /src/");
+        Assert.AreEqual(
+            "build --platform linux/amd64,linux/arm/v7 --manifest localhost/m --file /src/Dockerfile --layers=false --build-context publish=/src/obj/multiarch/publish-context/ --timestamp=315532800 /src/",
+            Line(BuildCommands.PodmanBuild(request, "localhost/m")));
+    }
+
+    [TestMethod]
     public void Secret_build_args_are_redacted_from_the_logged_command_line()
     {
         var request = Request() with { BuildArgs = [new("NPM_TOKEN", "npm_s3cretvalue"), new("VERSION", "1.0")] };
