@@ -23,11 +23,12 @@ public sealed partial class CheckDockerfile : MultiArchTask
             TargetPlatforms = TaskInputs.Platforms(Platforms),
             NativePlatforms = native.Count > 0 ? native : [OciPlatform.Host()],
             BuildTarget = string.IsNullOrWhiteSpace(BuildTarget) ? null : BuildTarget.Trim(),
+            Scope = Enum.TryParse<DockerfileCheckScope>(Scope.Trim(), ignoreCase: true, out var scope) && Enum.IsDefined(scope) ? scope : DockerfileCheckScope.All,
             BuildArgs = BuildArgs.GroupBy(a => a.ItemSpec, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().GetMetadata("Value"), StringComparer.Ordinal),
         };
 
         var diagnostics = DockerfileChecker.Check(Dockerfile, options, out var document).ToList();
-        if (CheckBaseImagePlatforms && document is not null)
+        if (CheckBaseImagePlatforms && document is not null && options.Scope != DockerfileCheckScope.EmulationOnly)
         {
             var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries));
             diagnostics.AddRange(await BaseImagePlatformCheck.CheckAsync(document, options, session.ClientFor, cancellationToken));
