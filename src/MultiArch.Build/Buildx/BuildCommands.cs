@@ -5,6 +5,8 @@ namespace MultiArch.Build.Buildx;
 /// <summary>Argument lists for <c>docker buildx build</c> and <c>podman build</c>/<c>manifest push</c>. Pure.</summary>
 internal static class BuildCommands
 {
+    public const string SourceDateEpochArg = "SOURCE_DATE_EPOCH";
+
     public static IReadOnlyList<string> Buildx(BuildRequest r)
     {
         var args = new List<string> { "buildx", "build" };
@@ -20,9 +22,10 @@ internal static class BuildCommands
         }
 
         AddCommon(args, r, annotations: true);
-        if (r.Timestamp is { } epoch)
+        if (r.SourceDateEpoch is { } epoch && !r.BuildArgs.Any(a => a.Key == SourceDateEpochArg))
         {
-            args.AddRange(["--build-arg", "SOURCE_DATE_EPOCH=" + epoch.ToString(CultureInfo.InvariantCulture)]);
+            // BuildKit reads the build arg for its own timestamps (and a Dockerfile may use it).
+            args.AddRange(["--build-arg", $"{SourceDateEpochArg}={epoch.ToString(CultureInfo.InvariantCulture)}"]);
         }
 
         foreach (var from in r.CacheFrom)
@@ -50,6 +53,9 @@ internal static class BuildCommands
             args.AddRange(["--metadata-file", r.MetadataFile]);
         }
 
+        // With SOURCE_DATE_EPOCH the exporter rewrites every timestamp (files in layers, config, history) to it,
+        // so equal inputs give equal digests; --push and --load are spelled as outputs to carry that option.
+        var rewrite = r.SourceDateEpoch is null ? string.Empty : ",rewrite-timestamp=true";
         switch (r.Output)
         {
             case BuildOutputKind.Push when r.TagAtBuild:
@@ -58,14 +64,22 @@ internal static class BuildCommands
                     args.AddRange(["--tag", tag]);
                 }
 
-                args.Add("--push");
+                if (rewrite.Length == 0)
+                {
+                    args.Add("--push");
+                }
+                else
+                {
+                    args.AddRange(["--output", $"type=image,push=true{rewrite}"]);
+                }
+
                 break;
             case BuildOutputKind.Push:
                 // Untagged: the index is reachable only by its digest until validation lets the tags point at it.
-                args.AddRange(["--output", $"type=image,name={r.Repository},push-by-digest=true,name-canonical=true,push=true{RewriteTimestamp(r)}"]);
+                args.AddRange(["--output", $"type=image,name={r.Repository},push-by-digest=true,name-canonical=true,push=true{rewrite}"]);
                 break;
             case BuildOutputKind.Archive:
-                args.AddRange(["--output", $"type=oci,dest={r.ArchivePath}{RewriteTimestamp(r)}"]);
+                args.AddRange(["--output", $"type=oci,dest={r.ArchivePath}{rewrite}"]);
                 break;
             case BuildOutputKind.Load:
                 foreach (var tag in r.Tags)
@@ -73,7 +87,15 @@ internal static class BuildCommands
                     args.AddRange(["--tag", tag]);
                 }
 
-                args.Add("--load");
+                if (rewrite.Length == 0)
+                {
+                    args.Add("--load");
+                }
+                else
+                {
+                    args.AddRange(["--output", $"type=docker{rewrite}"]);
+                }
+
                 break;
         }
 
@@ -96,6 +118,12 @@ internal static class BuildCommands
             args.AddRange(["--target", r.Target]);
         }
 
+        if (r.SourceDateEpoch is { } epoch)
+        {
+            // podman's equivalent of SOURCE_DATE_EPOCH: the created time and every file time in the new layers.
+            args.AddRange(["--timestamp", epoch.ToString(CultureInfo.InvariantCulture)]);
+        }
+
         if (r.InsecureRegistries.Count > 0)
         {
             // podman has no per-registry switch on the command line; base images from plain-HTTP registries need this.
@@ -103,19 +131,12 @@ internal static class BuildCommands
         }
 
         AddCommon(args, r, annotations: false);
-        if (r.Timestamp is { } epoch)
-        {
-            args.Add("--timestamp=" + epoch.ToString(CultureInfo.InvariantCulture));
-        }
-
         args.Add(r.Context);
         return args;
     }
 
     public static IReadOnlyList<string> PodmanPushArchive(string manifestName, string archivePath)
         => ["manifest", "push", "--all", manifestName, $"oci-archive:{archivePath}"];
-
-    private static string RewriteTimestamp(BuildRequest r) => r.Timestamp is null ? string.Empty : ",rewrite-timestamp=true";
 
     private static void AddCommon(List<string> args, BuildRequest r, bool annotations)
     {

@@ -62,11 +62,11 @@ internal sealed record BuildRequest
     public IReadOnlyList<BuildSecret> Secrets { get; init; } = [];
 
     /// <summary>
-    /// Seconds since the Unix epoch for the files of the layers this build writes (podman <c>--timestamp</c>; buildx
-    /// <c>SOURCE_DATE_EPOCH</c> with <c>rewrite-timestamp</c>), so that equal content gives equal layers: folders that
-    /// COPY creates otherwise carry the build's wall clock. Null: the tools' default.
+    /// SOURCE_DATE_EPOCH (seconds): buildx gets it as a build arg and rewrites every timestamp of the exported
+    /// image to it (BuildKit's <c>rewrite-timestamp</c>); podman stamps it with <c>--timestamp</c>. Null: the tools' own
+    /// behaviour (and no <c>created</c> label: MultiArch.Build never stamps the wall clock).
     /// </summary>
-    public long? Timestamp { get; init; }
+    public long? SourceDateEpoch { get; init; }
 
     public required BuildOutputKind Output { get; init; }
 

@@ -20,21 +20,24 @@ internal interface ICredentialProvider
 }
 
 /// <summary>
-/// Finds credentials the way the docker CLI and the .NET SDK do: <c>DOTNET_CONTAINER_REGISTRY_UNAME</c>/<c>_PWD</c>,
-/// then <c>$DOCKER_CONFIG/config.json</c> (else <c>~/.docker/config.json</c>): <c>credHelpers</c> for the host,
-/// <c>auths</c> entries, then the <c>credsStore</c> helper. Helpers run as <c>docker-credential-NAME get</c>.
+/// Finds credentials the way the docker CLI and the .NET SDK do: first the SDK's environment variables, spelled as
+/// the SDK spells them (see <see cref="FromEnvironment"/>), then <c>$DOCKER_CONFIG/config.json</c> (else
+/// <c>~/.docker/config.json</c>): <c>credHelpers</c> for the host, <c>auths</c> entries, then the <c>credsStore</c>
+/// helper. Helpers run as <c>docker-credential-NAME get</c>.
 /// </summary>
-internal sealed class DockerConfigCredentialProvider(IProcessRunner? processes = null, IReadOnlyDictionary<string, string?>? environment = null) : ICredentialProvider
+/// <param name="destination">The registry this build pushes to, once known (<see cref="RegistrySession.DeclareDestination"/>); null: not known.</param>
+internal sealed class DockerConfigCredentialProvider(IProcessRunner? processes = null, IReadOnlyDictionary<string, string?>? environment = null, Func<string?>? destination = null) : ICredentialProvider
 {
+    /// <summary>Read for one release only (an earlier version's misspelling of the SDK's <c>_PWORD</c>).</summary>
+    public const string ObsoletePasswordVariable = "DOTNET_CONTAINER_REGISTRY_PWD";
+
     private readonly IProcessRunner _processes = processes ?? ProcessRunner.Instance;
 
     public async Task<RegistryCredential?> GetAsync(string registry, CancellationToken cancellationToken)
     {
-        var user = Variable("DOTNET_CONTAINER_REGISTRY_UNAME") ?? Variable("SDK_CONTAINER_REGISTRY_UNAME");
-        var password = Variable("DOTNET_CONTAINER_REGISTRY_PWD") ?? Variable("SDK_CONTAINER_REGISTRY_PWD");
-        if (!string.IsNullOrEmpty(user) && !string.IsNullOrEmpty(password))
+        if (FromEnvironment(registry) is { } fromEnvironment)
         {
-            return new RegistryCredential(user, password);
+            return fromEnvironment;
         }
 
         var configPath = ConfigPath();
@@ -87,6 +90,35 @@ internal sealed class DockerConfigCredentialProvider(IProcessRunner? processes =
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The .NET SDK's variables, in its order (AuthHandshakeMessageHandler.GetDockerCredentialsFromEnvironment):
+    /// for the registry pushed to, <c>DOTNET_CONTAINER_PUSH_REGISTRY_UNAME/_PWORD</c>, then
+    /// <c>DOTNET_CONTAINER_REGISTRY_UNAME/_PWORD</c>, then the legacy <c>SDK_CONTAINER_REGISTRY_UNAME/_PWORD</c>; for any
+    /// other registry (base images) only <c>DOTNET_CONTAINER_PULL_REGISTRY_UNAME/_PWORD</c>, so the destination's
+    /// credentials never reach another registry. While the destination is not known (validating an image by
+    /// itself) the registry read is treated as the SDK treats its output registry when pulling from it: pull, then
+    /// generic, then legacy.
+    /// </summary>
+    private RegistryCredential? FromEnvironment(string registry)
+    {
+        RegistryCredential? Pair(string user, string password)
+            => Variable(user) is { Length: > 0 } u && Variable(password) is { Length: > 0 } p ? new RegistryCredential(u, p) : null;
+        RegistryCredential? Generic()
+            => Pair("DOTNET_CONTAINER_REGISTRY_UNAME", "DOTNET_CONTAINER_REGISTRY_PWORD")
+               ?? Pair("DOTNET_CONTAINER_REGISTRY_UNAME", ObsoletePasswordVariable)
+               ?? Pair("SDK_CONTAINER_REGISTRY_UNAME", "SDK_CONTAINER_REGISTRY_PWORD");
+
+        var pushTo = destination?.Invoke();
+        if (pushTo is null)
+        {
+            return Pair("DOTNET_CONTAINER_PULL_REGISTRY_UNAME", "DOTNET_CONTAINER_PULL_REGISTRY_PWORD") ?? Generic();
+        }
+
+        return string.Equals(pushTo, registry, StringComparison.OrdinalIgnoreCase)
+            ? Pair("DOTNET_CONTAINER_PUSH_REGISTRY_UNAME", "DOTNET_CONTAINER_PUSH_REGISTRY_PWORD") ?? Generic()
+            : Pair("DOTNET_CONTAINER_PULL_REGISTRY_UNAME", "DOTNET_CONTAINER_PULL_REGISTRY_PWORD");
     }
 
     private string? ConfigPath()

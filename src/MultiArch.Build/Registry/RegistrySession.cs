@@ -10,12 +10,26 @@ internal sealed class RegistrySession(RegistryOptions options, ICredentialProvid
 {
     private readonly Dictionary<string, RegistryClient> _clients = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Task> _pings = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ICredentialProvider _credentials = credentials ?? new DockerConfigCredentialProvider();
+    private string? _destination;
+
+    private ICredentialProvider? _credentials = credentials;
 
     /// <summary>Where request lines go (the task that currently uses the session sets it).</summary>
     public Action<string>? Log { get; set; }
 
     public RegistryOptions Options => options;
+
+    /// <summary>
+    /// The registry this build pushes to (<c>ContainerRegistry</c>): the SDK's push credentials go to it alone, and
+    /// other registries (base images) get only the pull ones. Declared before anything asks a registry for credentials.
+    /// </summary>
+    public void DeclareDestination(string? registry)
+    {
+        if (registry is { Length: > 0 })
+        {
+            _destination = registry;
+        }
+    }
 
     /// <summary>The one client of this build for <paramref name="registry"/> (<c>host[:port]</c>).</summary>
     public RegistryClient ClientFor(string registry)
@@ -24,6 +38,7 @@ internal sealed class RegistrySession(RegistryOptions options, ICredentialProvid
         {
             if (!_clients.TryGetValue(registry, out var client))
             {
+                _credentials ??= new DockerConfigCredentialProvider(destination: () => _destination);
                 client = new RegistryClient(registry, _credentials, options, transport is null ? null : new PassThroughHandler(transport), line => Log?.Invoke(line));
                 _clients[registry] = client;
             }

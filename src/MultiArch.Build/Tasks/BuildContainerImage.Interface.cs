@@ -29,9 +29,6 @@ public sealed partial class BuildContainerImage
     /// <summary>Named build contexts: Identity = name (<c>publish</c>), <c>Path</c> = the directory (<c>--build-context name=dir</c>).</summary>
     public ITaskItem[] NamedContexts { get; set; } = Array.Empty<ITaskItem>();
 
-    /// <summary>Seconds since the Unix epoch for the files of the new layers (podman <c>--timestamp</c>, buildx <c>rewrite-timestamp</c>); empty: the tools' default.</summary>
-    public string LayerTimestamp { get; set; } = "";
-
     /// <summary><c>ContainerRegistry</c>: when set, the image is pushed there.</summary>
     public string Registry { get; set; } = "";
 
@@ -84,6 +81,26 @@ public sealed partial class BuildContainerImage
     public string Title { get; set; } = "";
 
     public string Description { get; set; } = "";
+
+    /// <summary>SOURCE_DATE_EPOCH (seconds): the <c>created</c> label and every timestamp of the image. Empty: no <c>created</c> label.</summary>
+    public string SourceDateEpoch { get; set; } = "";
+
+    /// <summary>The build stamp (<c>obj/multiarch/build.stamp</c>): the inputs and result of the last build. Empty: no stamp.</summary>
+    public string StampFile { get; set; } = "";
+
+    /// <summary>Skip the build when the stamp's inputs are unchanged and its result is still there (default true).</summary>
+    public bool Incremental { get; set; } = true;
+
+    /// <summary>Files or folders outside the build context that the build reads too (named build contexts): part of the stamp.</summary>
+    public ITaskItem[] AdditionalInputs { get; set; } = Array.Empty<ITaskItem>();
+
+    /// <summary>True when nothing was built because the last build's image is up to date.</summary>
+    [Output]
+    public bool UpToDate { get; private set; }
+
+    /// <summary>Files this build wrote (stamp, archive, buildx metadata), for <c>FileWrites</c>.</summary>
+    [Output]
+    public ITaskItem[] WrittenFiles { get; private set; } = Array.Empty<ITaskItem>();
 
     /// <summary>The built image: <c>registry/repo@sha256:...</c> when pushed, the archive path otherwise.</summary>
     [Output]

@@ -40,6 +40,9 @@ public sealed partial class CheckDockerfile
     /// <summary>Registries reached over plain HTTP besides loopback ones.</summary>
     public string InsecureRegistries { get; set; } = "";
 
+    /// <summary><c>ContainerRegistry</c>, the registry pushed to: the SDK's push credentials are for it alone.</summary>
+    public string Registry { get; set; } = "";
+
     /// <summary>How many findings were logged as errors or warnings.</summary>
     [Output]
     public int FindingCount { get; private set; }

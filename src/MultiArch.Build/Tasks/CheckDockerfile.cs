@@ -31,6 +31,9 @@ public sealed partial class CheckDockerfile : MultiArchTask
         if (CheckBaseImagePlatforms && document is not null && options.Scope != DockerfileCheckScope.EmulationOnly)
         {
             var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries));
+
+            // Base images are pulled: the push credentials of the destination must not reach their registries.
+            session.DeclareDestination(TaskInputs.Text(Registry)?.TrimEnd('/'));
             diagnostics.AddRange(await BaseImagePlatformCheck.CheckAsync(document, options, session.ClientFor, cancellationToken));
         }
 

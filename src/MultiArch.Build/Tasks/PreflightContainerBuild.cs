@@ -30,7 +30,9 @@ public sealed partial class PreflightContainerBuild : MultiArchTask
         // A registry that is down or refuses our credentials would fail the push after a long build: ask it now.
         if (!string.IsNullOrWhiteSpace(Registry))
         {
-            await RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries)).PingAsync(Registry.Trim().TrimEnd('/'), cancellationToken);
+            var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries));
+            session.DeclareDestination(Registry.Trim().TrimEnd('/'));
+            await session.PingAsync(Registry.Trim().TrimEnd('/'), cancellationToken);
         }
 
         UsedCli = result.Cli == ContainerCliKind.Podman ? "podman" : "docker";

@@ -21,7 +21,9 @@ public sealed partial class TagContainerImage : MultiArchTask
         }
 
         // The build's session already holds the index it pushed: tagging sends it again under each tag, nothing more.
-        var client = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries)).ClientFor(reference.Registry);
+        var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries));
+        session.DeclareDestination(reference.Registry);
+        var client = session.ClientFor(reference.Registry);
         var tags = Tags.Select(t => t.ItemSpec).ToList();
         await new ImagePublisher(client, reference.Repository).TagAsync(digest, tags, cancellationToken);
         foreach (var tag in tags)

@@ -172,12 +172,12 @@ public sealed class HostileRegistryTests
             await Json(r, MediaTypes.OciIndex, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}");
         });
 
-        var env = new Dictionary<string, string?> { ["DOTNET_CONTAINER_REGISTRY_UNAME"] = "me", ["DOTNET_CONTAINER_REGISTRY_PWD"] = "secret-pw" };
+        var env = new Dictionary<string, string?> { ["DOTNET_CONTAINER_REGISTRY_UNAME"] = "me", ["DOTNET_CONTAINER_REGISTRY_PWORD"] = "secret-pw" };
         using var client = new RegistryClient(server.Host, new DockerConfigCredentialProvider(environment: env), Fast);
         var manifest = await client.GetManifestAsync("team/app", "latest", default);
         Assert.AreEqual(MediaTypes.OciIndex, manifest.MediaType);
 
-        var wrong = new Dictionary<string, string?> { ["DOTNET_CONTAINER_REGISTRY_UNAME"] = "me", ["DOTNET_CONTAINER_REGISTRY_PWD"] = "nope-nope" };
+        var wrong = new Dictionary<string, string?> { ["DOTNET_CONTAINER_REGISTRY_UNAME"] = "me", ["DOTNET_CONTAINER_REGISTRY_PWORD"] = "nope-nope" };
         using var rejected = new RegistryClient(server.Host, new DockerConfigCredentialProvider(environment: wrong), Fast);
         var ex = await Assert.ThrowsExceptionAsync<RegistryAuthException>(() => rejected.GetManifestAsync("team/app", "latest", default));
         Assert.AreEqual("MULTIARCH4002", ex.Code);

@@ -44,7 +44,7 @@ public sealed class RegistryAuthTests
         var provider = new DockerConfigCredentialProvider(environment: new Dictionary<string, string?>
         {
             ["DOTNET_CONTAINER_REGISTRY_UNAME"] = Environments.AuthUser,
-            ["DOTNET_CONTAINER_REGISTRY_PWD"] = Environments.AuthPassword,
+            ["DOTNET_CONTAINER_REGISTRY_PWORD"] = Environments.AuthPassword,
         });
         using var client = new RegistryClient(Environments.AuthRegistry, provider);
         await client.PingAsync(default);

@@ -82,16 +82,11 @@ public sealed class BuildCommandsTests
     }
 
     [TestMethod]
-    public void Publish_context_and_layer_timestamp_reach_both_tools()
+    public void Publish_context_reaches_both_tools()
     {
-        var request = Request() with { NamedContexts = [new("publish", "/src/obj/multiarch/publish-context/")], Timestamp = 315532800 };
-        Assert.AreEqual(
-            "buildx build --platform linux/amd64,linux/arm/v7 --file /src/Dockerfile --progress plain --build-context publish=/src/obj/multiarch/publish-context/ --build-arg SOURCE_DATE_EPOCH=315532800 --metadata-file /src/obj/meta.json --output type=image,name=reg.example/team/app,push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true /src/",
-            Line(BuildCommands.Buildx(request)));
-        StringAssert.EndsWith(Line(BuildCommands.Buildx(request with { Output = BuildOutputKind.Archive })), "--output type=oci,dest=/src/obj/image.tar,rewrite-timestamp=true /src/");
-        Assert.AreEqual(
-            "build --platform linux/amd64,linux/arm/v7 --manifest localhost/m --file /src/Dockerfile --layers=false --build-context publish=/src/obj/multiarch/publish-context/ --timestamp=315532800 /src/",
-            Line(BuildCommands.PodmanBuild(request, "localhost/m")));
+        var request = Request() with { NamedContexts = [new("publish", "/src/obj/multiarch/publish-context/")] };
+        StringAssert.Contains(Line(BuildCommands.Buildx(request)), " --build-context publish=/src/obj/multiarch/publish-context/ ");
+        StringAssert.Contains(Line(BuildCommands.PodmanBuild(request, "localhost/m")), " --build-context publish=/src/obj/multiarch/publish-context/ ");
     }
 
     [TestMethod]

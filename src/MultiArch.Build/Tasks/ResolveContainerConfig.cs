@@ -1,0 +1,53 @@
+using System.Globalization;
+using Microsoft.Build.Framework;
+using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Oci;
+using MultiArch.Build.Registry;
+using MultiArch.Build.Resources;
+
+namespace MultiArch.Build.Tasks;
+
+public sealed partial class ResolveContainerConfig : MultiArchTask
+{
+    protected override System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
+    {
+        ResolvedRepository = TaskInputs.Text(Repository) ?? DefaultRepository();
+
+        var tag = TaskInputs.Text(ImageTag);
+        var tags = TaskInputs.List(ImageTags);
+        if (tag is not null && tags.Count > 0)
+        {
+            // The SDK's PublishContainer refuses this (CONTAINER2008); the pipeline keeps accepting it, but says so.
+            LogDiagnostic(Diagnostic.Warning(nameof(Strings.BothTagPropertiesSet), tag, string.Join(";", tags)));
+        }
+
+        ResolvedTags = string.Join(";", (tag is null ? tags : tags.Prepend(tag)).Distinct(StringComparer.Ordinal).DefaultIfEmpty("latest"));
+
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(DockerConfigCredentialProvider.ObsoletePasswordVariable))
+            && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOTNET_CONTAINER_REGISTRY_PWORD")))
+        {
+            LogDiagnostic(Diagnostic.Warning(nameof(Strings.ObsoletePasswordVariable), DockerConfigCredentialProvider.ObsoletePasswordVariable));
+        }
+
+        if (TaskInputs.Text(SourceDateEpoch) is { } epoch)
+        {
+            if (!long.TryParse(epoch, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
+            {
+                LogDiagnostic(Diagnostic.Error(nameof(Strings.SourceDateEpochInvalid), epoch));
+                return System.Threading.Tasks.Task.CompletedTask;
+            }
+
+            ResolvedSourceDateEpoch = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        Log.LogMessageFromResources(MessageImportance.Low, nameof(Strings.ContainerConfigResolved), ResolvedRepository, ResolvedTags, ResolvedSourceDateEpoch.Length > 0 ? ResolvedSourceDateEpoch : "-");
+        return System.Threading.Tasks.Task.CompletedTask;
+    }
+
+    private string DefaultRepository()
+    {
+        var source = TaskInputs.Text(AssemblyName) ?? ProjectName;
+        return RepositoryName.FromProjectName(source)
+            ?? throw new MultiArchException(nameof(Strings.RepositoryNotDerivable), source);
+    }
+}

@@ -1,0 +1,132 @@
+using MultiArch.Build.Buildx;
+using MultiArch.Build.Platforms;
+using MultiArch.Build.Tests.Infrastructure;
+
+namespace MultiArch.Build.Tests.Unit.Buildx;
+
+/// <summary>The build stamp over a real folder: which changes rebuild, which do not, and .dockerignore as BuildKit reads it.</summary>
+[TestClass]
+public sealed class BuildStampTests
+{
+    private static (string Context, BuildRequest Request) Context()
+    {
+        var dir = TestDirectories.Create("stamp");
+        File.WriteAllText(Path.Combine(dir, "Dockerfile"), "FROM scratch\nCOPY . /\n");
+        File.WriteAllText(Path.Combine(dir, "a.txt"), "a");
+        Directory.CreateDirectory(Path.Combine(dir, "docs"));
+        File.WriteAllText(Path.Combine(dir, "docs", "readme.md"), "r");
+        Directory.CreateDirectory(Path.Combine(dir, "obj", "multiarch"));
+        File.WriteAllText(Path.Combine(dir, "obj", "multiarch", "image.tar"), "output");
+        var request = new BuildRequest
+        {
+            Platforms = [OciPlatform.Parse("linux/amd64"), OciPlatform.Parse("linux/arm64")],
+            Dockerfile = Path.Combine(dir, "Dockerfile"),
+            Context = dir,
+            Output = BuildOutputKind.Archive,
+            ArchivePath = Path.Combine(dir, "obj", "multiarch", "image.tar"),
+            BuildArgs = [new("BASE", "busybox"), new("NPM_TOKEN", "s3cret-value")],
+        };
+        return (dir, request);
+    }
+
+    private static BuildStamp Describe(BuildRequest request, BuildStamp? previous = null)
+        => BuildStamp.Describe(ContainerCliKind.Podman, request, [Path.Combine(request.Context, "obj", "multiarch")], [], previous);
+
+    [TestMethod]
+    public void Unchanged_inputs_have_no_difference_and_outputs_are_not_inputs()
+    {
+        var (dir, request) = Context();
+        var first = Describe(request);
+        File.WriteAllText(Path.Combine(dir, "obj", "multiarch", "image.tar"), "another output");
+        File.SetLastWriteTimeUtc(Path.Combine(dir, "a.txt"), DateTime.UtcNow.AddHours(-1));
+
+        Assert.IsNull(Describe(request, first).Difference(first), "a new output or a touched but unchanged file is no change");
+        Assert.IsFalse(first.Inputs.Any(i => i.Key.Contains("image.tar", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public void Every_kind_of_change_is_named()
+    {
+        var (dir, request) = Context();
+        var first = Describe(request);
+
+        File.WriteAllText(Path.Combine(dir, "a.txt"), "changed");
+        Assert.AreEqual("context a.txt", Describe(request, first).Difference(first));
+        File.WriteAllText(Path.Combine(dir, "a.txt"), "a");
+
+        File.WriteAllText(Path.Combine(dir, "new.txt"), "n");
+        Assert.AreEqual("context new.txt", Describe(request, first).Difference(first));
+        File.Delete(Path.Combine(dir, "new.txt"));
+
+        File.SetUnixFileMode(Path.Combine(dir, "a.txt"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Assert.AreEqual("context a.txt", Describe(request, first).Difference(first), "the mode reaches the image");
+        File.SetUnixFileMode(Path.Combine(dir, "a.txt"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        Assert.IsNull(Describe(request, first).Difference(first));
+
+        Assert.AreEqual("platforms", Describe(request with { Platforms = [OciPlatform.Parse("linux/amd64")] }, first).Difference(first));
+        Assert.AreEqual("build-arg BASE", Describe(request with { BuildArgs = [new("BASE", "alpine"), new("NPM_TOKEN", "s3cret-value")] }, first).Difference(first));
+        Assert.AreEqual("source-date-epoch", Describe(request with { SourceDateEpoch = 1 }, first).Difference(first));
+        File.AppendAllText(request.Dockerfile, "LABEL x=y\n");
+        // The Dockerfile is an input on its own, and here a file of the context too.
+        Assert.AreEqual($"file {request.Dockerfile}, context Dockerfile", Describe(request, first).Difference(first));
+    }
+
+    [TestMethod]
+    public void Secrets_are_hashed_and_the_stamp_reads_back()
+    {
+        var (dir, request) = Context();
+        var stamp = Describe(request).WithResult(new StampResult(BuildOutputKind.Archive, request.ArchivePath!, "sha256:" + new string('a', 64), [("linux/amd64", "sha256:" + new string('b', 64))]));
+        var path = Path.Combine(dir, "obj", "multiarch", "build.stamp");
+
+        Assert.IsTrue(stamp.Write(path));
+        Assert.IsFalse(stamp.Write(path), "an unchanged stamp is not rewritten");
+        Assert.IsFalse(File.Exists(path + ".new"));
+        Assert.IsFalse(File.ReadAllText(path).Contains("s3cret-value", StringComparison.Ordinal), "secret build args only as hashes");
+        var read = BuildStamp.Read(path)!;
+        Assert.IsNull(read.Difference(stamp));
+        Assert.AreEqual(stamp.Result!.Digest, read.Result!.Digest);
+        Assert.AreEqual("linux/amd64", read.Result.Platforms.Single().Platform);
+        File.WriteAllText(path, "not a stamp\n");
+        Assert.IsNull(BuildStamp.Read(path));
+    }
+
+    [TestMethod]
+    public void Dockerignore_excludes_as_buildkit_does()
+    {
+        var (dir, request) = Context();
+        var first = Describe(request);
+        File.WriteAllText(Path.Combine(dir, ".dockerignore"), "# docs are not shipped\ndocs\n*.log\n!keep.log\n");
+        var withIgnore = Describe(request);
+        File.WriteAllText(Path.Combine(dir, "docs", "readme.md"), "changed");
+        File.WriteAllText(Path.Combine(dir, "debug.log"), "x");
+        File.WriteAllText(Path.Combine(dir, "keep.log"), "x");
+
+        Assert.AreEqual("context keep.log", Describe(request, withIgnore).Difference(withIgnore));
+        Assert.IsTrue(first.Inputs.Any(i => i.Key == "context docs/readme.md"));
+    }
+
+    [TestMethod]
+    [DataRow("docs", "docs/a/b.md", true)]
+    [DataRow("/docs", "docs", true)]
+    [DataRow("*.md", "a.md", true)]
+    [DataRow("*.md", "sub/a.md", false)]
+    [DataRow("**/*.md", "sub/deep/a.md", true)]
+    [DataRow("**/*.md", "a.md", true)]
+    [DataRow("node_modules/**", "node_modules/x/y.js", true)]
+    [DataRow("a?c", "abc", true)]
+    [DataRow("a?c", "a/c", false)]
+    [DataRow("[a-c].txt", "b.txt", true)]
+    [DataRow("./x/../y", "y", true)]
+    public void Dockerignore_patterns(string pattern, string path, bool excluded)
+        => Assert.AreEqual(excluded, BuildContextFiles.FromText(pattern).IsExcluded(path));
+
+    [TestMethod]
+    public void The_last_matching_pattern_wins()
+    {
+        var rules = BuildContextFiles.FromText("*\n!src\nsrc/*.tmp\n");
+
+        Assert.IsTrue(rules.IsExcluded("README.md"));
+        Assert.IsFalse(rules.IsExcluded("src/main.go"));
+        Assert.IsTrue(rules.IsExcluded("src/x.tmp"));
+    }
+}
