@@ -38,8 +38,24 @@ rm -rf "$work"
 
 # bench/publish.sh owns its own section of docs/benchmarks.md: keep it.
 kept=$(sed -n '/<!-- publish-bench:begin -->/,/<!-- publish-bench:end -->/p' docs/benchmarks.md 2>/dev/null || true)
+# A second image of real glibc programs and libraries (Debian's libc6, zlib1g, pigz for amd64 and arm64,
+# downloaded by build/env/install.sh), whose entrypoint needs an interpreter and libraries: the start-up check's cost.
+dynamic="$MULTIARCH_TEST_REGISTRY/bench/dynamic:v1"
+dynamic_platforms=linux/amd64,linux/arm64
+work=$(mktemp -d)
+for a in amd64 arm64; do
+  mkdir -p "$work/$a"
+  for p in libc6 zlib1g pigz; do dpkg-deb --fsys-tarfile "$MULTIARCH_TEST_DEBS_DIR/$a/${p}"_*.deb > "$work/$a/$p.tar"; done
+done
+printf 'FROM scratch\nARG TARGETARCH\nADD ${TARGETARCH}/libc6.tar ${TARGETARCH}/zlib1g.tar ${TARGETARCH}/pigz.tar /\nENTRYPOINT ["/usr/bin/pigz", "--version"]\n' > "$work/Dockerfile"
+list="localhost/bench-dynamic-$$"
+podman build -q --platform "$dynamic_platforms" --manifest "$list" "$work" >&2
+podman manifest push -q --all --tls-verify=false "$list" "docker://$dynamic" >&2
+podman manifest rm "$list" >/dev/null
+rm -rf "$work"
+
 table=$(mktemp)
-dotnet run -c Release --project bench/MultiArch.Build.Bench -- "$image" "$platforms" "$iterations" "$table"
+dotnet run -c Release --project bench/MultiArch.Build.Bench -- "$image" "$platforms" "$iterations" "$table" "$dynamic" "$dynamic_platforms"
 {
   echo "# Benchmarks"
   echo
@@ -55,6 +71,10 @@ dotnet run -c Release --project bench/MultiArch.Build.Bench -- "$image" "$platfo
   echo "Read the times with the Reads column: the external tools list what the index claims; the validator also"
   echo "verifies every digest it reads and, with the deep check, unpacks every layer of every platform to judge the"
   echo "entrypoint binary. Allocation is measured in-process, so it is given for the validator only."
+  echo
+  echo "The start-up check (ELF interpreter and shared libraries resolved per platform) is measured on the busybox"
+  echo "image (static: nothing to resolve) and on \\`$dynamic\\` (Debian's libc6, zlib1g and pigz for amd64 and"
+  echo "arm64: about 3 MiB compressed per platform), with and without it."
   if [ -n "$kept" ]; then echo; echo "$kept"; fi
 } > docs/benchmarks.md
 rm -f "$table"

@@ -8,7 +8,8 @@ using MultiArch.Build.Registry;
 using MultiArch.Build.Validation;
 
 // Validating a multi-platform index from a loopback registry, against the tools people use to look at one.
-// Usage: MultiArch.Build.Bench <image reference> <platforms, comma-separated> <iterations> <markdown output>
+// Usage: MultiArch.Build.Bench <image reference> <platforms, comma-separated> <iterations> <markdown output> [<dynamic image> <its platforms>]
+// The optional second image (glibc programs and libraries from Debian packages) measures the start-up check's cost.
 if (args.Length < 4)
 {
     Console.Error.WriteLine("usage: MultiArch.Build.Bench IMAGE PLATFORMS ITERATIONS OUTPUT.md");
@@ -46,11 +47,12 @@ async Task<(double Median, double P90, long Allocated)> Measure(string name, Fun
     return result;
 }
 
-async Task Validator(bool deep)
+async Task Validator(bool deep, bool startup = true, ImageReference? other = null, IReadOnlyList<OciPlatform>? otherPlatforms = null)
 {
-    using var client = new RegistryClient(reference.Registry);
-    await using var source = new RegistryImageSource(client, reference);
-    var report = await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = platforms, DeepCheck = deep }, default);
+    var target = other ?? reference;
+    using var client = new RegistryClient(target.Registry);
+    await using var source = new RegistryImageSource(client, target);
+    var report = await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = otherPlatforms ?? platforms, DeepCheck = deep, StartupCheck = startup }, default);
     if (!report.Passed)
     {
         throw new InvalidOperationException("the benchmark image does not validate: " + string.Join("; ", report.Diagnostics));
@@ -86,7 +88,9 @@ void Row(string what, string command, (double Median, double P90, long Allocated
 GC.Collect();
 var peakBefore = Process.GetCurrentProcess().PeakWorkingSet64;
 var deep = await Measure("validator, deep", () => Validator(true));
-Row("MultiArch.Build ManifestValidator, deep check", "ValidateContainerImage", deep, "index, manifests, configs, attestations, every layer read and digest-checked, entrypoint ELF judged");
+Row("MultiArch.Build ManifestValidator, deep check", "ValidateContainerImage", deep, "index, manifests, configs, attestations, every layer read and digest-checked, entrypoint ELF judged, start-up check (static busybox: nothing to resolve)");
+var deepNoStartup = await Measure("validator, deep, no start-up check", () => Validator(true, startup: false));
+Row("MultiArch.Build ManifestValidator, deep check, start-up check off", "ValidateContainerImage -p:ContainerValidateStartup=false", deepNoStartup, "as above without the start-up check");
 var shallow = await Measure("validator, no deep check", () => Validator(false));
 Row("MultiArch.Build ManifestValidator, no deep check", "ValidateContainerImage -p:ContainerValidateDeep=false", shallow, "index, manifests, configs, attestations");
 
@@ -108,6 +112,16 @@ if (await Available("skopeo", "--version"))
 else
 {
     Row("skopeo inspect --raw", "skopeo inspect --raw", null, "not run: skopeo is not installed here");
+}
+
+if (args.Length >= 6)
+{
+    var dynamicImage = ImageReference.Parse(args[4]);
+    var dynamicPlatforms = args[5].Split(',').Select(OciPlatform.Parse).ToList();
+    var with = await Measure("dynamic image, start-up check", () => Validator(true, true, dynamicImage, dynamicPlatforms));
+    Row("MultiArch.Build ManifestValidator, deep check with start-up check, glibc image", $"ValidateContainerImage -p:ContainerImage={args[4]}", with, "every layer read; ELF headers and dynamic sections of every program and *.so* kept; interpreter and libraries resolved per platform");
+    var without = await Measure("dynamic image, no start-up check", () => Validator(true, false, dynamicImage, dynamicPlatforms));
+    Row("MultiArch.Build ManifestValidator, deep check without start-up check, glibc image", $"... -p:ContainerValidateStartup=false", without, "every layer read; entrypoint ELF header only");
 }
 
 var peak = Process.GetCurrentProcess().PeakWorkingSet64;

@@ -49,3 +49,21 @@ for a in "${arches[@]}"; do
   log "busybox for $a: $dest/busybox"
 done
 echo "export MULTIARCH_TEST_BUSYBOX_DIR=$MULTIARCH_ENV_STATE/busybox"
+
+# Real Debian programs and C libraries per architecture, for the start-up check and smoke-run tests
+# (a glibc program with and without its C library, on a musl layout, a library on one architecture only):
+# the .deb files go to $MULTIARCH_ENV_STATE/debs/<debian-arch>/ and the tests unpack what they need.
+deb_packages=(hello libc6 musl pigz zlib1g)
+for a in amd64 arm64; do
+  dest="$MULTIARCH_ENV_STATE/debs/$a"
+  mkdir -p "$dest"
+  for p in "${deb_packages[@]}"; do
+    ls "$dest/${p}"_*.deb >/dev/null 2>&1 && continue
+    if [ "$a" != "$(dpkg --print-architecture)" ] && ! dpkg --print-foreign-architectures | grep -qx "$a"; then
+      as_root dpkg --add-architecture "$a"
+      as_root apt-get update -q >&2 || log "apt-get update reported errors; continuing with the lists it has"
+    fi
+    (cd "$dest" && apt-get download -q "$p:$a" >&2) || log "could not download $p:$a: the start-up check tests will say so"
+  done
+done
+echo "export MULTIARCH_TEST_DEBS_DIR=$MULTIARCH_ENV_STATE/debs"

@@ -11,7 +11,14 @@ internal enum FsEntryKind
 }
 
 /// <summary>One path of the merged image filesystem; executable files keep their first bytes.</summary>
-internal sealed record FsEntry(FsEntryKind Kind, string? LinkTarget, bool Executable, byte[]? Head);
+internal sealed record FsEntry(FsEntryKind Kind, string? LinkTarget, bool Executable, byte[]? Head)
+{
+    /// <summary>The dynamic-linking facts of an ELF program or library (with <see cref="ImageFilesystem.ReadLinkerFiles"/>).</summary>
+    public ElfFile? Elf { get; init; }
+
+    /// <summary>The text of a dynamic-linker configuration file (with <see cref="ImageFilesystem.ReadLinkerFiles"/>).</summary>
+    public string? Text { get; init; }
+}
 
 /// <summary>
 /// The image's root filesystem as the runtime would see it, built by applying the layers in order:
@@ -36,6 +43,9 @@ internal sealed class ImageFilesystem(string? keepHeadsUnder = null)
     public int Count => _entries.Count;
 
     public bool Truncated { get; private set; }
+
+    /// <summary>Also keep what the dynamic linker reads: ELF headers and dynamic sections, and its configuration files (<see cref="LinkerFiles"/>).</summary>
+    public bool ReadLinkerFiles { get; init; }
 
     public FsEntry? this[string path] => _entries.GetValueOrDefault(Normalize(path));
 
@@ -93,7 +103,13 @@ internal sealed class ImageFilesystem(string? keepHeadsUnder = null)
                         head = await ReadHeadAsync(data, cancellationToken).ConfigureAwait(false);
                     }
 
-                    added.Add((path, new FsEntry(FsEntryKind.File, null, executable, head)));
+                    var file = new FsEntry(FsEntryKind.File, null, executable, head);
+                    if (ReadLinkerFiles && entry.DataStream is { } rest && LinkerFiles.Wanted(path, executable))
+                    {
+                        file = await LinkerFiles.CaptureAsync(path, file, rest, entry.Length, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    added.Add((path, file));
                     break;
             }
         }
@@ -180,6 +196,14 @@ internal sealed class ImageFilesystem(string? keepHeadsUnder = null)
         return _entries.TryGetValue(current, out var final) ? (current, final) : null;
     }
 
+    /// <summary>The paths directly inside <paramref name="directory"/> (not following symlinks), sorted.</summary>
+    public IReadOnlyList<string> Children(string directory)
+    {
+        var prefix = Normalize(directory) is "/" ? "/" : Normalize(directory) + "/";
+        return _entries.Keys.Where(k => k.Length > prefix.Length && k.StartsWith(prefix, StringComparison.Ordinal) && k.IndexOf('/', prefix.Length) < 0)
+            .Order(StringComparer.Ordinal).ToList();
+    }
+
     public static string Normalize(string path)
     {
         var parts = new List<string>();
@@ -206,23 +230,8 @@ internal sealed class ImageFilesystem(string? keepHeadsUnder = null)
         return "/" + string.Join('/', parts);
     }
 
-    private static async Task<byte[]> ReadHeadAsync(Stream data, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[BinaryInspector.HeaderBytes];
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            var n = await data.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
-            if (n == 0)
-            {
-                break;
-            }
-
-            total += n;
-        }
-
-        return buffer[..total];
-    }
+    private static Task<byte[]> ReadHeadAsync(Stream data, CancellationToken cancellationToken)
+        => LinkerFiles.ReadAsync(data, BinaryInspector.HeaderBytes, cancellationToken);
 
     private void Add(string path, FsEntry entry)
     {

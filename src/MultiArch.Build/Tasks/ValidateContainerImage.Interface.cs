@@ -21,6 +21,30 @@ public sealed partial class ValidateContainerImage
     /// <summary>A .NET app's folder in the image (<c>/app</c>): the deep check also judges every CPU-specific file under it. Empty: not done.</summary>
     public string AppDirectory { get; set; } = "";
 
+    /// <summary>With the deep check: prove each platform's entrypoint can start (ELF interpreter and shared libraries resolved in the image; default true).</summary>
+    public bool StartupCheck { get; set; } = true;
+
+    /// <summary>Run each platform's image once, by digest (natively or under emulation), after the static checks (default false).</summary>
+    public bool SmokeTest { get; set; }
+
+    /// <summary>The engine for the smoke run: <c>podman</c> or <c>docker</c>; empty: the build's, else podman, else docker.</summary>
+    public string SmokeTestCli { get; set; } = "";
+
+    /// <summary>Arguments replacing the image's Cmd in the smoke run (split as a shell splits words); empty: the image's Entrypoint and Cmd.</summary>
+    public string SmokeTestCommand { get; set; } = "";
+
+    /// <summary>Seconds a smoke run may take (default 60).</summary>
+    public string SmokeTestTimeout { get; set; } = "";
+
+    /// <summary>The exit code a smoke run must end with (default 0).</summary>
+    public string SmokeTestExitCode { get; set; } = "";
+
+    /// <summary>Give smoke runs the engine's default network (default false: none).</summary>
+    public bool SmokeTestNetwork { get; set; }
+
+    /// <summary>More <c>run</c> options for the smoke run (no ports, mounts or network options).</summary>
+    public string SmokeTestRunArgs { get; set; } = "";
+
     /// <summary>Registries (host or host:port) reached over plain HTTP besides loopback ones, ';' or ',' separated.</summary>
     public string InsecureRegistries { get; set; } = "";
 
@@ -31,7 +55,7 @@ public sealed partial class ValidateContainerImage
     [Output]
     public string IndexDigest { get; private set; } = "";
 
-    /// <summary>One item per platform found: Identity = platform; metadata <c>ManifestDigest</c>, <c>Binary</c>, <c>Executable</c>.</summary>
+    /// <summary>One item per platform found: Identity = platform; metadata <c>ManifestDigest</c>, <c>Binary</c>, <c>Executable</c>, <c>Startup</c>.</summary>
     [Output]
     public ITaskItem[] ValidatedPlatforms { get; private set; } = Array.Empty<ITaskItem>();
 }

@@ -1,7 +1,10 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using System.Globalization;
+using MultiArch.Build.Containers;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Platforms;
+using MultiArch.Build.Processes;
 using MultiArch.Build.Registry;
 using MultiArch.Build.Resources;
 using MultiArch.Build.Validation;
@@ -18,11 +21,23 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             return;
         }
 
+        // The smoke run's inputs are checked before anything is read or run.
+        var smokeOptions = SmokeTest ? ReadSmokeTestOptions() : null;
+        if (SmokeTest && smokeOptions is null)
+        {
+            return;
+        }
+
         await using var source = ImageSources.Open(Image.Trim(), RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries)));
         var report = await new ManifestValidator().ValidateAsync(
             source,
-            new ValidationOptions { ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms), DeepCheck = DeepCheck, AppDirectory = TaskInputs.Text(AppDirectory) },
+            new ValidationOptions { ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms), DeepCheck = DeepCheck, StartupCheck = StartupCheck, AppDirectory = TaskInputs.Text(AppDirectory) },
             cancellationToken);
+
+        if (smokeOptions is not null)
+        {
+            report = await RunSmokeTestsAsync(report, smokeOptions, cancellationToken);
+        }
 
         LogDiagnostics(report.Diagnostics);
         IndexDigest = report.Digest;
@@ -32,6 +47,7 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             item.SetMetadata("ManifestDigest", p.ManifestDigest);
             item.SetMetadata("Binary", p.Binary.ToString());
             item.SetMetadata("Executable", p.Executable ?? string.Empty);
+            item.SetMetadata("Startup", p.Startup?.Verdict.ToString() ?? string.Empty);
             return (ITaskItem)item;
         }).ToArray();
         WriteReports(report);
@@ -41,6 +57,81 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             var named = report.Image.Contains(report.Digest, StringComparison.Ordinal) ? report.Image : $"{report.Image}@{report.Digest}";
             Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ValidationPassed), named, report.Platforms.Count, report.Platforms.Count(p => p.Binary == BinaryVerdict.Verified), report.Attestations.Count);
         }
+    }
+
+    /// <summary>The ContainerSmokeTest* inputs, checked; null (with the error logged) when one is invalid.</summary>
+    private SmokeTestOptions? ReadSmokeTestOptions()
+    {
+        var timeout = 60;
+        var exitCode = 0;
+        IReadOnlyList<string>? command = null;
+        IReadOnlyList<string> runArgs;
+        try
+        {
+            if (TaskInputs.Text(SmokeTestTimeout) is { } t && (!int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out timeout) || timeout < 1))
+            {
+                throw new SmokeInputException("ContainerSmokeTestTimeout", t, "give whole seconds, 1 or more");
+            }
+
+            if (TaskInputs.Text(SmokeTestExitCode) is { } e && (!int.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out exitCode) || exitCode > 255))
+            {
+                throw new SmokeInputException("ContainerSmokeTestExitCode", e, "give an exit code from 0 to 255");
+            }
+
+            command = TaskInputs.Text(SmokeTestCommand) is { } c ? Split("ContainerSmokeTestCommand", c) : null;
+            runArgs = TaskInputs.Text(SmokeTestRunArgs) is { } r ? Split("ContainerSmokeTestRunArgs", r) : [];
+        }
+        catch (SmokeInputException ex)
+        {
+            LogDiagnostic(Diagnostic.Error(nameof(Strings.SmokeTestInputInvalid), ex.Property, ex.Value, ex.Message));
+            return null;
+        }
+
+        if (Validation.SmokeTest.RefusedOption(runArgs) is { } refused)
+        {
+            LogDiagnostic(Diagnostic.Error(nameof(Strings.SmokeTestRunArgRefused), refused));
+            return null;
+        }
+
+        return new SmokeTestOptions
+        {
+            Cli = TaskInputs.Text(SmokeTestCli)?.ToLowerInvariant() ?? string.Empty,
+            Command = command,
+            Timeout = TimeSpan.FromSeconds(timeout),
+            ExpectedExitCode = exitCode,
+            Network = SmokeTestNetwork,
+            RunArgs = runArgs,
+            InsecureRegistries = TaskInputs.List(InsecureRegistries),
+        };
+
+        static IReadOnlyList<string> Split(string property, string value)
+        {
+            try
+            {
+                return Validation.SmokeTest.SplitCommand(value);
+            }
+            catch (FormatException ex)
+            {
+                throw new SmokeInputException(property, value, ex.Message);
+            }
+        }
+    }
+
+    private async System.Threading.Tasks.Task<ValidationReport> RunSmokeTestsAsync(ValidationReport report, SmokeTestOptions options, CancellationToken cancellationToken)
+    {
+        var cli = await ContainerRunner.ChooseCliAsync(ProcessRunner.Instance, options.Cli, cancellationToken);
+        var runner = new ContainerRunner(ProcessRunner.Instance);
+        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.SmokeTestStarting), report.Platforms.Count, cli, (int)options.Timeout.TotalSeconds, options.ExpectedExitCode, options.Network ? "the engine's default" : "none");
+        var log = LogFromAnyThread(MessageImportance.Normal);
+        var (results, findings) = await Validation.SmokeTest.RunAsync(runner, report, options with { Cli = cli }, (platform, line) => log($"[{platform}] {line}"), cancellationToken);
+        return report with { Diagnostics = [.. report.Diagnostics, .. findings], SmokeTests = results };
+    }
+
+    private sealed class SmokeInputException(string property, string value, string why) : Exception(why)
+    {
+        public string Property { get; } = property;
+
+        public string Value { get; } = value;
     }
 
     private void WriteReports(ValidationReport report)

@@ -14,6 +14,9 @@ internal sealed record ValidationOptions
     /// <summary>Read the layers and check the entrypoint binary's CPU (the deep check).</summary>
     public bool DeepCheck { get; init; } = true;
 
+    /// <summary>With the deep check: would each platform's entrypoint start (interpreter and shared libraries, <see cref="StartupCheck"/>).</summary>
+    public bool StartupCheck { get; init; } = true;
+
     /// <summary>Largest image config read.</summary>
     public long MaxConfigBytes { get; init; } = 8 * 1024 * 1024;
 
@@ -93,7 +96,7 @@ internal sealed class ManifestValidator
         }
 
         var results = new List<PlatformResult>();
-        var deepCache = new Dictionary<string, (BinaryVerdict, string?, string?, string?, BinaryIdentity?, AppFolder?)>(StringComparer.Ordinal);
+        var deepCache = new Dictionary<string, DeepInspection>(StringComparer.Ordinal);
         foreach (var (platform, descriptor) in byPlatform)
         {
             results.Add(await CheckImageAsync(source, platform, descriptor, options, deepCache, diagnostics, cancellationToken).ConfigureAwait(false));
@@ -130,7 +133,7 @@ internal sealed class ManifestValidator
         OciPlatform platform,
         Descriptor descriptor,
         ValidationOptions options,
-        Dictionary<string, (BinaryVerdict, string?, string?, string?, BinaryIdentity?, AppFolder?)> deepCache,
+        Dictionary<string, DeepInspection> deepCache,
         List<Diagnostic> diagnostics,
         CancellationToken cancellationToken)
     {
@@ -154,17 +157,17 @@ internal sealed class ManifestValidator
             return new PlatformResult(platform.ToString(), descriptor.Digest.ToString(), configPlatformText, layers, BinaryVerdict.Skipped, null, null, null);
         }
 
-        var key = string.Join(",", layers) + "|" + string.Join(" ", config.Entrypoint.Concat(["|"]).Concat(config.Cmd)) + "|" + config.WorkingDir;
+        var key = string.Join(",", layers) + "|" + string.Join(" ", config.Entrypoint.Concat(["|"]).Concat(config.Cmd)) + "|" + config.WorkingDir + "|" + string.Join("\n", config.Env);
         if (!deepCache.TryGetValue(key, out var deep))
         {
-            deep = await InspectBinaryAsync(source, manifest, config, options.AppDirectory, cancellationToken).ConfigureAwait(false);
+            deep = await InspectBinaryAsync(source, manifest, config, options.StartupCheck, options.AppDirectory, cancellationToken).ConfigureAwait(false);
             deepCache[key] = deep;
         }
 
-        var (verdict, executable, description, note, identity, appFolder) = deep;
-        if (appFolder is not null)
+        var (verdict, executable, description, note, identity, startup) = deep;
+        if (deep.App is not null)
         {
-            CheckAppFolder(platform, appFolder, diagnostics);
+            CheckAppFolder(platform, deep.App, diagnostics);
         }
 
         if (verdict == BinaryVerdict.Verified && identity is not null && !ArchitectureMatches(identity, platform))
@@ -181,18 +184,22 @@ internal sealed class ManifestValidator
             diagnostics.Add(Diagnostic.Info(nameof(Strings.ValidationPlatformVerified), platform, descriptor.Digest.Short, executable, description));
         }
 
-        return new PlatformResult(platform.ToString(), descriptor.Digest.ToString(), configPlatformText, layers, verdict, executable, description, note);
+        diagnostics.AddRange(startup?.DiagnosticsFor(platform) ?? []);
+        return new PlatformResult(platform.ToString(), descriptor.Digest.ToString(), configPlatformText, layers, verdict, executable, description, note)
+        {
+            Startup = startup?.ResultFor(platform),
+        };
     }
 
-    private static async Task<(BinaryVerdict, string?, string?, string?, BinaryIdentity?, AppFolder?)> InspectBinaryAsync(IImageSource source, ImageManifest manifest, ImageConfig config, string? appDirectory, CancellationToken cancellationToken)
+    private static async Task<DeepInspection> InspectBinaryAsync(IImageSource source, ImageManifest manifest, ImageConfig config, bool startupCheck, string? appDirectory, CancellationToken cancellationToken)
     {
-        var fs = new ImageFilesystem(appDirectory);
+        var fs = new ImageFilesystem(appDirectory) { ReadLinkerFiles = startupCheck };
         foreach (var layer in manifest.Layers)
         {
             var gzip = MediaTypes.IsGzipLayer(layer.MediaType);
             if (!gzip && !MediaTypes.IsTarLayer(layer.MediaType))
             {
-                return (BinaryVerdict.Undetermined, null, null, $"layer {layer.Digest.Short} has media type {layer.MediaType}, which this check cannot unpack", null, null);
+                return new(BinaryVerdict.Undetermined, null, null, $"layer {layer.Digest.Short} has media type {layer.MediaType}, which this check cannot unpack", null, null);
             }
 
             await using var stream = await source.OpenBlobAsync(layer, cancellationToken).ConfigureAwait(false);
@@ -204,7 +211,7 @@ internal sealed class ManifestValidator
             {
                 // Unreadable content is first of all content to verify: a digest mismatch is the real finding.
                 await stream.DrainAsync(cancellationToken).ConfigureAwait(false);
-                return (BinaryVerdict.Undetermined, null, null, $"layer {layer.Digest.Short} cannot be unpacked ({ex.Message})", null, null);
+                return new(BinaryVerdict.Undetermined, null, null, $"layer {layer.Digest.Short} cannot be unpacked ({ex.Message})", null, null);
             }
 
             // Read to the end so that the whole layer is checked against its digest.
@@ -212,14 +219,15 @@ internal sealed class ManifestValidator
         }
 
         var resolved = EntrypointResolver.Resolve(config, fs);
+        var startup = startupCheck ? StartupCheck.Analyze(resolved, fs, config) : null;
         var executable = resolved.Chain.Count == 0 ? null : resolved.ChainText;
         var appFolder = appDirectory is null ? null : AppFolder.Read(fs, appDirectory);
         if (resolved.Undetermined is not null || resolved.Identity?.Architecture is null)
         {
-            return (BinaryVerdict.Undetermined, executable, resolved.Identity?.Description, resolved.Undetermined ?? $"{resolved.Identity?.Description} is for no known architecture", resolved.Identity, appFolder);
+            return new(BinaryVerdict.Undetermined, executable, resolved.Identity?.Description, resolved.Undetermined ?? $"{resolved.Identity?.Description} is for no known architecture", resolved.Identity, startup) { App = appFolder };
         }
 
-        return (BinaryVerdict.Verified, executable, resolved.Identity.Description, null, resolved.Identity, appFolder);
+        return new(BinaryVerdict.Verified, executable, resolved.Identity.Description, null, resolved.Identity, startup) { App = appFolder };
     }
 
     /// <summary>
@@ -252,6 +260,13 @@ internal sealed class ManifestValidator
         }
 
         diagnostics.Add(Diagnostic.Info(nameof(Strings.ValidationAppFolderChecked), platform, folder.Directory, checkedFiles, folder.Files.Count));
+    }
+
+    /// <summary>What the deep check found in one set of layers and entrypoint (shared by platforms with the same content).</summary>
+    private sealed record DeepInspection(BinaryVerdict Verdict, string? Executable, string? Description, string? Note, BinaryIdentity? Identity, StartupAnalysis? Startup)
+    {
+        /// <summary>The .NET app folder's files, when <see cref="ValidationOptions.AppDirectory"/> asked for them.</summary>
+        public AppFolder? App { get; init; }
     }
 
     private static bool ArchitectureMatches(BinaryIdentity identity, OciPlatform platform)

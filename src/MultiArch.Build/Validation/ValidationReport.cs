@@ -30,7 +30,11 @@ internal sealed record PlatformResult(
     BinaryVerdict Binary,
     string? Executable,
     string? BinaryDescription,
-    string? Note);
+    string? Note)
+{
+    /// <summary>The static start-up check (<see cref="StartupCheck"/>); null when it did not run.</summary>
+    public StartupResult? Startup { get; init; }
+}
 
 /// <summary>An attestation manifest: listed, never counted as a platform.</summary>
 internal sealed record AttestationResult(string Digest, string? References, bool ReferencesImageInIndex);
@@ -55,10 +59,13 @@ internal sealed record ValidationReport(
 
     public bool Passed => Diagnostics.All(d => d.Severity != DiagnosticSeverity.Error);
 
+    /// <summary>The opt-in smoke run (<see cref="SmokeTest"/>), one result per platform; null when it did not run.</summary>
+    public IReadOnlyList<SmokeTestResult>? SmokeTests { get; init; }
+
     public string ToJson()
     {
         var findings = Diagnostics.Select(d => new { code = d.Code, severity = d.Severity.ToString().ToLowerInvariant(), message = d.Message }).ToList();
-        var shape = new { image = Image, digest = Digest, mediaType = MediaType, passed = Passed, expected = Expected, platforms = Platforms, attestations = Attestations, findings };
+        var shape = new { image = Image, digest = Digest, mediaType = MediaType, passed = Passed, expected = Expected, platforms = Platforms, attestations = Attestations, smokeTests = SmokeTests, findings };
         return JsonSerializer.Serialize(shape, JsonOptions);
     }
 
@@ -76,6 +83,9 @@ internal sealed record ValidationReport(
             md.AppendLine($"| `{p.Platform}` | `{Short(p.ManifestDigest)}` | `{p.ConfigPlatform ?? "?"}` | {Escape(p.Executable ?? "-")} {Escape(p.BinaryDescription ?? string.Empty)} | {p.Binary.ToString().ToLowerInvariant()}{(p.Note is null ? string.Empty : ": " + Escape(p.Note))} |");
         }
 
+        AppendStartup(md);
+        AppendSmokeTests(md);
+
         if (Attestations.Count > 0)
         {
             md.AppendLine();
@@ -92,6 +102,46 @@ internal sealed record ValidationReport(
         }
 
         return md.ToString();
+    }
+
+    /// <summary>The start-up check's table: what each platform would run and what it lacks.</summary>
+    private void AppendStartup(StringBuilder md)
+    {
+        if (Platforms.All(p => p.Startup is null))
+        {
+            return;
+        }
+
+        md.AppendLine();
+        md.AppendLine("| Platform | Start-up | Program | Interpreter | Shared libraries |");
+        md.AppendLine("|---|---|---|---|---|");
+        foreach (var p in Platforms.Where(p => p.Startup is not null))
+        {
+            var s = p.Startup!;
+            var verdict = s.Verdict.ToString().ToLowerInvariant() + (s.Problems.Count == 0 ? string.Empty : ": " + string.Join("<br>", s.Problems.Select(Escape)));
+            md.AppendLine($"| `{p.Platform}` | {verdict} | {Escape(s.Program ?? "-")} | {Escape(s.Interpreter ?? "-")} | {s.Libraries.Count} |");
+        }
+    }
+
+    /// <summary>The smoke run's table: how each platform ran, its exit code, time and first lines.</summary>
+    private void AppendSmokeTests(StringBuilder md)
+    {
+        if (SmokeTests is null || SmokeTests.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine();
+        md.AppendLine($"Smoke run: `{Escape(SmokeTests[0].Command)}`");
+        md.AppendLine();
+        md.AppendLine("| Platform | Ran | Exit code | Seconds | First lines of output | Verdict |");
+        md.AppendLine("|---|---|---|---|---|---|");
+        foreach (var s in SmokeTests)
+        {
+            var exit = s.TimedOut ? "timed out" : s.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
+            var output = s.Output.Count == 0 ? "-" : "<code>" + string.Join("<br>", s.Output.Take(5).Select(l => System.Net.WebUtility.HtmlEncode(Escape(l)))) + "</code>";
+            md.AppendLine($"| `{s.Platform}` | {s.Execution} | {exit} (expected {s.ExpectedExitCode}) | {s.DurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} | {output} | {(s.Passed ? "passed" : "failed")} |");
+        }
     }
 
     private static string Short(string digest) => digest.Length > 19 ? digest[..19] : digest;

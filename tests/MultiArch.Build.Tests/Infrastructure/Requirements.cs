@@ -12,6 +12,7 @@ public static class Environments
     private static readonly Lazy<string?> RegistryProbe = new(() => ProbeRegistry("MULTIARCH_TEST_REGISTRY", expectAuth: false));
     private static readonly Lazy<string?> AuthRegistryProbe = new(() => ProbeRegistry("MULTIARCH_TEST_AUTH_REGISTRY", expectAuth: true));
     private static readonly Lazy<string?> BusyboxProbe = new(ProbeBusybox);
+    private static readonly Lazy<string?> DebianPackagesProbe = new(DebianImages.Probe);
     private static readonly Lazy<string?> DockerProbe = new(() => ProbeCommand("docker engine", "docker", "info", "--format", "{{.ServerVersion}}"));
     private static readonly Lazy<string?> BuildxProbe = new(() => ProbeCommand("docker buildx", "docker", "buildx", "version"));
     private static readonly Lazy<string?> PodmanProbe = new(() => ProbeCommand("podman", "podman", "version", "--format", "{{.Client.Version}}"));
@@ -28,6 +29,8 @@ public static class Environments
     public static string? AuthRegistryMissing => AuthRegistryProbe.Value;
 
     public static string? BusyboxMissing => BusyboxProbe.Value;
+
+    public static string? DebianPackagesMissing => DebianPackagesProbe.Value;
 
     public static string? DockerMissing => DockerProbe.Value;
 
@@ -133,6 +136,7 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
     public const string Registry = "registry";
     public const string AuthRegistry = "auth-registry";
     public const string Busybox = "busybox";
+    public const string DebianPackages = "debian-packages";
     public const string Docker = "docker";
     public const string Buildx = "buildx";
     public const string Podman = "podman";
@@ -151,6 +155,7 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
         Registry => Environments.RegistryMissing,
         AuthRegistry => Environments.AuthRegistryMissing,
         Busybox => Environments.BusyboxMissing,
+        DebianPackages => Environments.DebianPackagesMissing,
         Docker => Environments.DockerMissing,
         Buildx => Environments.BuildxMissing,
         Podman => Environments.PodmanMissing,

@@ -24,6 +24,7 @@ public sealed partial class LayeringTests
         ["Registry"] = 4,
         ["Images"] = 4,
         ["Buildx"] = 4,
+        ["Containers"] = 4,
         ["Validation"] = 5,
         ["Publishing"] = 5,
         ["Kubernetes"] = 5,
