@@ -140,6 +140,11 @@ internal static class BuildCommands
 
     private static void AddCommon(List<string> args, BuildRequest r, bool annotations)
     {
+        foreach (var (name, directory) in r.NamedContexts)
+        {
+            args.AddRange(["--build-context", $"{name}={directory}"]);
+        }
+
         foreach (var (key, value) in r.BuildArgs)
         {
             args.AddRange(["--build-arg", $"{key}={value}"]);

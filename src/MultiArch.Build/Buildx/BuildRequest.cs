@@ -34,6 +34,12 @@ internal sealed record BuildRequest
 
     public string? Target { get; init; }
 
+    /// <summary>
+    /// Named build contexts (<c>--build-context name=dir</c>), e.g. the .NET publish output staged by platform, which a
+    /// Dockerfile reads with <c>COPY --from=publish</c>. buildx and podman (4.3 and later) both take the option.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> NamedContexts { get; init; } = [];
+
     /// <summary>The builder to use (<c>--builder</c>); null: buildx's current one.</summary>
     public string? Builder { get; init; }
 

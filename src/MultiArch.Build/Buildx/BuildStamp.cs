@@ -91,6 +91,17 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
             inputs.Add(FileInput("context " + relative, entry, known));
         }
 
+        foreach (var (name, directory) in request.NamedContexts.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            // Every file hashed afresh: a staged publish output has one timestamp for every file (by design), so size
+            // and time cannot tell a changed file from an unchanged one.
+            Add("named-context " + name, Path.GetFullPath(directory));
+            foreach (var (relative, entry) in BuildContextFiles.FromText(null).Enumerate(directory, outputs))
+            {
+                inputs.Add(FileInput("named-context " + name + " " + relative, entry, new Dictionary<string, string>(StringComparer.Ordinal)));
+            }
+        }
+
         foreach (var extra in additionalInputs.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
             if (Directory.Exists(extra))

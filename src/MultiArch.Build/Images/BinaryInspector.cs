@@ -83,6 +83,20 @@ internal static class BinaryInspector
         }
 
         var machine = BinaryPrimitives.ReadUInt16LittleEndian(head[(offset + 4)..]);
+        if (HasCliHeader(head, offset))
+        {
+            // A .NET assembly: IL runs on any CPU (its Machine says i386 by convention); ReadyToRun code for Linux
+            // marks its CPU as the machine XOR 0x7B79 (dotnet/runtime's OS-specific machine values).
+            return (machine ^ LinuxReadyToRunMachineXor) switch
+            {
+                0x8664 => new BinaryIdentity(BinaryKind.PortableExecutable, "amd64", 64, "PE .NET assembly, ReadyToRun linux x64"),
+                0xAA64 => new BinaryIdentity(BinaryKind.PortableExecutable, "arm64", 64, "PE .NET assembly, ReadyToRun linux arm64"),
+                0x01c4 => new BinaryIdentity(BinaryKind.PortableExecutable, "arm", 32, "PE .NET assembly, ReadyToRun linux arm"),
+                0x014c => new BinaryIdentity(BinaryKind.PortableExecutable, "386", 32, "PE .NET assembly, ReadyToRun linux x86"),
+                _ => new BinaryIdentity(BinaryKind.PortableExecutable, null, 0, $"PE .NET assembly (machine 0x{machine:x4}, no CPU-specific code for Linux)"),
+            };
+        }
+
         var (arch, bits, name) = machine switch
         {
             0x8664 => ("amd64", 64, "x86-64"),
@@ -92,6 +106,23 @@ internal static class BinaryInspector
             _ => ((string?)null, 0, $"machine 0x{machine:x4}"),
         };
         return new BinaryIdentity(BinaryKind.PortableExecutable, arch, bits, $"PE {name}");
+    }
+
+    private const int LinuxReadyToRunMachineXor = 0x7B79;
+
+    /// <summary>Whether the optional header's data directory 14 (the CLI header) is present: a .NET assembly.</summary>
+    private static bool HasCliHeader(ReadOnlySpan<byte> head, int peOffset)
+    {
+        var optional = peOffset + 24;
+        if (optional + 2 > head.Length)
+        {
+            return false;
+        }
+
+        var magic = BinaryPrimitives.ReadUInt16LittleEndian(head[optional..]);
+        var directories = optional + (magic == 0x20b ? 112 : 96);
+        var cli = directories + (14 * 8);
+        return magic is 0x10b or 0x20b && cli + 8 <= head.Length && BinaryPrimitives.ReadUInt32LittleEndian(head[cli..]) != 0;
     }
 
     private static string MachineName(ushort machine) => machine switch

@@ -24,10 +24,14 @@ internal sealed record FsEntry(FsEntryKind Kind, string? LinkTarget, bool Execut
 /// The image's root filesystem as the runtime would see it, built by applying the layers in order:
 /// whiteouts (<c>.wh.name</c>) delete, opaque markers (<c>.wh..wh..opq</c>) hide the lower layers'
 /// content of a directory, hard links share their target's content. Only the first bytes of
-/// executable files are kept, so memory stays bounded whatever the image's size.
+/// executable files are kept, so memory stays bounded whatever the image's size. Files under
+/// <paramref name="keepHeadsUnder"/> (a .NET app's folder, whose native libraries are rarely executable)
+/// keep their first bytes too.
 /// </summary>
-internal sealed class ImageFilesystem
+internal sealed class ImageFilesystem(string? keepHeadsUnder = null)
 {
+    private readonly string? _headsPrefix = keepHeadsUnder is null ? null : Normalize(keepHeadsUnder).TrimEnd('/') + "/";
+
     /// <summary>Entries kept at most; an image with more paths is read partially (and said so).</summary>
     public const int MaxEntries = 500_000;
 
@@ -44,6 +48,15 @@ internal sealed class ImageFilesystem
     public bool ReadLinkerFiles { get; init; }
 
     public FsEntry? this[string path] => _entries.GetValueOrDefault(Normalize(path));
+
+    /// <summary>The regular files under <paramref name="directory"/> (any depth), in ordinal path order.</summary>
+    public IEnumerable<(string Path, FsEntry Entry)> FilesUnder(string directory)
+    {
+        var prefix = Normalize(directory).TrimEnd('/') + "/";
+        return _entries.Where(e => e.Value.Kind == FsEntryKind.File && e.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .OrderBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e => (e.Key, e.Value));
+    }
 
     /// <summary>Applies one layer given as an uncompressed or gzip-compressed tar stream.</summary>
     public async Task ApplyLayerAsync(Stream layer, bool gzip, CancellationToken cancellationToken)
@@ -85,7 +98,7 @@ internal sealed class ImageFilesystem
                 case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                     var executable = ((int)entry.Mode & 0b001_001_001) != 0;
                     byte[]? head = null;
-                    if (executable && entry.DataStream is { } data)
+                    if ((executable || (_headsPrefix is not null && path.StartsWith(_headsPrefix, StringComparison.Ordinal))) && entry.DataStream is { } data)
                     {
                         head = await ReadHeadAsync(data, cancellationToken).ConfigureAwait(false);
                     }

@@ -26,6 +26,9 @@ public sealed partial class BuildContainerImage
 
     public string Target { get; set; } = "";
 
+    /// <summary>Named build contexts: Identity = name (<c>publish</c>), <c>Path</c> = the directory (<c>--build-context name=dir</c>).</summary>
+    public ITaskItem[] NamedContexts { get; set; } = Array.Empty<ITaskItem>();
+
     /// <summary><c>ContainerRegistry</c>: when set, the image is pushed there.</summary>
     public string Registry { get; set; } = "";
 

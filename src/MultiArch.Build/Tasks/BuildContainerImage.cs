@@ -42,6 +42,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
             Dockerfile = Dockerfile,
             Context = Context,
             Target = TaskInputs.Text(Target),
+            NamedContexts = NamedContexts.Select(c => new KeyValuePair<string, string>(c.ItemSpec, Path.GetFullPath(c.GetMetadata("Path")))).ToList(),
             Builder = TaskInputs.Text(Builder),
             BuildArgs = BuildArgs.Select(a => new KeyValuePair<string, string>(a.ItemSpec, a.GetMetadata("Value"))).ToList(),
             Labels = BuildCommands.StandardLabels(ImageVersion, SourceUrl, Revision, epoch is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null, Title, Description)

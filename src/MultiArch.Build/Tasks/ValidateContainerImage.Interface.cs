@@ -18,6 +18,9 @@ public sealed partial class ValidateContainerImage
     /// <summary>Read the layers and check the entrypoint binary of each platform (default true).</summary>
     public bool DeepCheck { get; set; } = true;
 
+    /// <summary>A .NET app's folder in the image (<c>/app</c>): the deep check also judges every CPU-specific file under it. Empty: not done.</summary>
+    public string AppDirectory { get; set; } = "";
+
     /// <summary>With the deep check: prove each platform's entrypoint can start (ELF interpreter and shared libraries resolved in the image; default true).</summary>
     public bool StartupCheck { get; set; } = true;
 

@@ -31,7 +31,7 @@ public sealed partial class ValidateContainerImage : MultiArchTask
         await using var source = ImageSources.Open(Image.Trim(), RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries)));
         var report = await new ManifestValidator().ValidateAsync(
             source,
-            new ValidationOptions { ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms), DeepCheck = DeepCheck, StartupCheck = StartupCheck },
+            new ValidationOptions { ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms), DeepCheck = DeepCheck, StartupCheck = StartupCheck, AppDirectory = TaskInputs.Text(AppDirectory) },
             cancellationToken);
 
         if (smokeOptions is not null)

@@ -20,6 +20,13 @@ internal sealed record ValidationOptions
     /// <summary>Largest image config read.</summary>
     public long MaxConfigBytes { get; init; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// A .NET app's folder in the image (<c>/app</c>): with the deep check, every ELF and every PE with CPU-specific code
+    /// under it (the apphost, native libraries, ReadyToRun assemblies) must be for the image's platform, not only the
+    /// entrypoint. Files under <c>runtimes/&lt;rid&gt;/</c> are judged against that RID. Null: no such pass.
+    /// </summary>
+    public string? AppDirectory { get; init; }
+
     /// <summary>Nested indexes followed at most.</summary>
     public int MaxIndexDepth { get; init; } = 3;
 }
@@ -153,11 +160,16 @@ internal sealed class ManifestValidator
         var key = string.Join(",", layers) + "|" + string.Join(" ", config.Entrypoint.Concat(["|"]).Concat(config.Cmd)) + "|" + config.WorkingDir + "|" + string.Join("\n", config.Env);
         if (!deepCache.TryGetValue(key, out var deep))
         {
-            deep = await InspectBinaryAsync(source, manifest, config, options.StartupCheck, cancellationToken).ConfigureAwait(false);
+            deep = await InspectBinaryAsync(source, manifest, config, options.StartupCheck, options.AppDirectory, cancellationToken).ConfigureAwait(false);
             deepCache[key] = deep;
         }
 
         var (verdict, executable, description, note, identity, startup) = deep;
+        if (deep.App is not null)
+        {
+            CheckAppFolder(platform, deep.App, diagnostics);
+        }
+
         if (verdict == BinaryVerdict.Verified && identity is not null && !ArchitectureMatches(identity, platform))
         {
             verdict = BinaryVerdict.Mismatch;
@@ -179,9 +191,9 @@ internal sealed class ManifestValidator
         };
     }
 
-    private static async Task<DeepInspection> InspectBinaryAsync(IImageSource source, ImageManifest manifest, ImageConfig config, bool startupCheck, CancellationToken cancellationToken)
+    private static async Task<DeepInspection> InspectBinaryAsync(IImageSource source, ImageManifest manifest, ImageConfig config, bool startupCheck, string? appDirectory, CancellationToken cancellationToken)
     {
-        var fs = new ImageFilesystem { ReadLinkerFiles = startupCheck };
+        var fs = new ImageFilesystem(appDirectory) { ReadLinkerFiles = startupCheck };
         foreach (var layer in manifest.Layers)
         {
             var gzip = MediaTypes.IsGzipLayer(layer.MediaType);
@@ -209,16 +221,53 @@ internal sealed class ManifestValidator
         var resolved = EntrypointResolver.Resolve(config, fs);
         var startup = startupCheck ? StartupCheck.Analyze(resolved, fs, config) : null;
         var executable = resolved.Chain.Count == 0 ? null : resolved.ChainText;
+        var appFolder = appDirectory is null ? null : AppFolder.Read(fs, appDirectory);
         if (resolved.Undetermined is not null || resolved.Identity?.Architecture is null)
         {
-            return new(BinaryVerdict.Undetermined, executable, resolved.Identity?.Description, resolved.Undetermined ?? $"{resolved.Identity?.Description} is for no known architecture", resolved.Identity, startup);
+            return new(BinaryVerdict.Undetermined, executable, resolved.Identity?.Description, resolved.Undetermined ?? $"{resolved.Identity?.Description} is for no known architecture", resolved.Identity, startup) { App = appFolder };
         }
 
-        return new(BinaryVerdict.Verified, executable, resolved.Identity.Description, null, resolved.Identity, startup);
+        return new(BinaryVerdict.Verified, executable, resolved.Identity.Description, null, resolved.Identity, startup) { App = appFolder };
+    }
+
+    /// <summary>
+    /// The .NET pass: every CPU-specific file of the app folder must be for this platform's CPU (or, under
+    /// <c>runtimes/&lt;rid&gt;/</c>, for that RID's), so a wrong apphost or a native library of another RID is caught
+    /// even when the entrypoint is right.
+    /// </summary>
+    private static void CheckAppFolder(OciPlatform platform, AppFolder folder, List<Diagnostic> diagnostics)
+    {
+        if (!folder.Exists)
+        {
+            diagnostics.Add(Diagnostic.Warning(nameof(Strings.ValidationAppFolderMissing), platform, folder.Directory));
+            return;
+        }
+
+        var checkedFiles = 0;
+        foreach (var (path, identity) in folder.Files)
+        {
+            var expected = AppFolder.ExpectedArchitecture(folder.Directory, path, platform);
+            if (expected is null || identity.Architecture is null)
+            {
+                continue;
+            }
+
+            checkedFiles++;
+            if (identity.Architecture != expected)
+            {
+                diagnostics.Add(Diagnostic.Error(nameof(Strings.ValidationAppFileMismatch), platform, path, identity.Description, expected));
+            }
+        }
+
+        diagnostics.Add(Diagnostic.Info(nameof(Strings.ValidationAppFolderChecked), platform, folder.Directory, checkedFiles, folder.Files.Count));
     }
 
     /// <summary>What the deep check found in one set of layers and entrypoint (shared by platforms with the same content).</summary>
-    private sealed record DeepInspection(BinaryVerdict Verdict, string? Executable, string? Description, string? Note, BinaryIdentity? Identity, StartupAnalysis? Startup);
+    private sealed record DeepInspection(BinaryVerdict Verdict, string? Executable, string? Description, string? Note, BinaryIdentity? Identity, StartupAnalysis? Startup)
+    {
+        /// <summary>The .NET app folder's files, when <see cref="ValidationOptions.AppDirectory"/> asked for them.</summary>
+        public AppFolder? App { get; init; }
+    }
 
     private static bool ArchitectureMatches(BinaryIdentity identity, OciPlatform platform)
         => identity.Architecture == platform.Architecture;
@@ -286,5 +335,33 @@ internal sealed class ManifestValidator
     {
         var list = platforms.Select(p => p.ToString()).ToList();
         return list.Count == 0 ? "no platform" : string.Join(", ", list);
+    }
+}
+
+/// <summary>The files of a .NET app's folder in an image, each with what its first bytes say.</summary>
+internal sealed record AppFolder(string Directory, bool Exists, IReadOnlyList<(string Path, BinaryIdentity Identity)> Files)
+{
+    public static AppFolder Read(ImageFilesystem fs, string directory)
+    {
+        var dir = ImageFilesystem.Normalize(directory);
+        var exists = fs.Resolve(dir) is { Entry.Kind: FsEntryKind.Directory };
+        var files = fs.FilesUnder(dir).Where(f => f.Entry.Head is not null).Select(f => (f.Path, BinaryInspector.Identify(f.Entry.Head))).ToList();
+        return new AppFolder(dir, exists, files);
+    }
+
+    /// <summary>
+    /// The CPU a file must be for: the platform's, or under <c>runtimes/&lt;rid&gt;/</c> (a portable publish keeps every
+    /// RID's assets there and the host picks one) that RID's; null when the RID is not one this tool maps.
+    /// </summary>
+    public static string? ExpectedArchitecture(string directory, string path, OciPlatform platform)
+    {
+        var relative = path[(directory.TrimEnd('/').Length + 1)..].Split('/');
+        var runtimes = Array.IndexOf(relative, "runtimes");
+        if (runtimes >= 0 && runtimes + 2 < relative.Length)
+        {
+            return RuntimeIdentifierMap.TryGetPlatform(relative[runtimes + 1], out var ridPlatform) ? ridPlatform.Architecture : null;
+        }
+
+        return platform.Architecture;
     }
 }

@@ -56,6 +56,29 @@ public sealed class ThrowAwayProject
         return new ThrowAwayProject(dir, file);
     }
 
+    /// <summary>A copy of <c>samples/&lt;name&gt;</c> that restores the freshly packed package (its version property set in the copy).</summary>
+    public static async Task<ThrowAwayProject> SampleAsync(string sample)
+    {
+        await PackageFeed.EnsurePackedAsync();
+        var dir = TestDirectories.Create(sample);
+        var source = Path.Combine(Repository.Root, "samples", sample);
+        foreach (var file in System.IO.Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories)
+                     .Where(f => !Path.GetRelativePath(source, f).Split(Path.DirectorySeparatorChar).Any(p => p is "bin" or "obj")))
+        {
+            var target = Path.Combine(dir, Path.GetRelativePath(source, file));
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        WriteNuGetConfig(dir);
+        var project = System.IO.Directory.GetFiles(dir, "*.csproj").Single();
+        File.WriteAllText(project, File.ReadAllText(project).Replace(
+            "<MultiArchBuildVersion Condition=\"'$(MultiArchBuildVersion)' == ''\">0.1.0</MultiArchBuildVersion>",
+            $"<MultiArchBuildVersion>{PackageFeed.Version}</MultiArchBuildVersion>",
+            StringComparison.Ordinal));
+        return new ThrowAwayProject(dir, Path.GetFileName(project));
+    }
+
     public Task<CliResult> DotnetAsync(params string[] arguments) => DotnetCli.RunAsync(Directory, arguments);
 
     /// <summary><c>dotnet msbuild -restore -t:target -getItem:.. -getProperty:..</c> with extra arguments.</summary>

@@ -82,6 +82,14 @@ public sealed class BuildCommandsTests
     }
 
     [TestMethod]
+    public void Publish_context_reaches_both_tools()
+    {
+        var request = Request() with { NamedContexts = [new("publish", "/src/obj/multiarch/publish-context/")] };
+        StringAssert.Contains(Line(BuildCommands.Buildx(request)), " --build-context publish=/src/obj/multiarch/publish-context/ ");
+        StringAssert.Contains(Line(BuildCommands.PodmanBuild(request, "localhost/m")), " --build-context publish=/src/obj/multiarch/publish-context/ ");
+    }
+
+    [TestMethod]
     public void Secret_build_args_are_redacted_from_the_logged_command_line()
     {
         var request = Request() with { BuildArgs = [new("NPM_TOKEN", "npm_s3cretvalue"), new("VERSION", "1.0")] };

@@ -45,6 +45,26 @@ public sealed class BuildStampTests
     }
 
     [TestMethod]
+    public void A_named_context_under_obj_counts_even_when_size_and_time_are_unchanged()
+    {
+        // The staged publish output lives under obj/multiarch/ (an output folder) and gives every file one timestamp.
+        var (dir, request) = Context();
+        var staged = Path.Combine(dir, "obj", "multiarch", "publish-context", "linux", "amd64");
+        Directory.CreateDirectory(staged);
+        var dll = Path.Combine(staged, "App.dll");
+        var epoch = new DateTime(1980, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.WriteAllText(dll, "version 1");
+        File.SetLastWriteTimeUtc(dll, epoch);
+        request = request with { NamedContexts = [new("publish", Path.Combine(dir, "obj", "multiarch", "publish-context"))] };
+        var first = Describe(request);
+
+        Assert.IsNull(Describe(request, first).Difference(first));
+        File.WriteAllText(dll, "version 2");
+        File.SetLastWriteTimeUtc(dll, epoch);
+        Assert.AreEqual("named-context publish linux/amd64/App.dll", Describe(request, first).Difference(first));
+    }
+
+    [TestMethod]
     public void Every_kind_of_change_is_named()
     {
         var (dir, request) = Context();

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text;
+
+namespace MultiArch.Build.Dockerfiles;
+
+/// <summary>What the .NET SDK's base-image inference reads from a project.</summary>
+internal sealed record DotnetBaseImageInputs
+{
+    /// <summary><c>$(TargetFrameworkVersion)</c> without the <c>v</c>: <c>10.0</c>.</summary>
+    public required string TargetFrameworkVersion { get; init; }
+
+    /// <summary><c>$(NETCoreSdkVersion)</c>: <c>10.0.401</c>.</summary>
+    public string SdkVersion { get; init; } = "";
+
+    public bool IsAspNetCore { get; init; }
+
+    public bool SelfContained { get; init; }
+
+    public bool PublishAot { get; init; }
+
+    public bool PublishTrimmed { get; init; }
+
+    public bool InvariantGlobalization { get; init; }
+
+    /// <summary><c>ContainerFamily</c>: <c>alpine</c>, <c>noble-chiseled</c>, ...</summary>
+    public string? Family { get; init; }
+
+    /// <summary>The RIDs published; all <c>linux-musl-*</c> selects the Alpine images.</summary>
+    public IReadOnlyList<string> RuntimeIdentifiers { get; init; } = [];
+}
+
+/// <summary>
+/// The base image the .NET SDK would choose (dotnet/sdk <c>ComputeDotnetBaseImageAndTag</c>): <c>runtime-deps</c> for
+/// self-contained apps, <c>aspnet</c> for ASP.NET Core, <c>runtime</c> otherwise, tagged from the target framework;
+/// <c>ContainerFamily</c> appended to the tag; Alpine for musl RIDs; chiseled (+<c>-extra</c> when globalization is
+/// needed) for AOT and trimmed apps. Pure. Not followed: the SDK's preview-channel tags for a prerelease SDK that
+/// targets its own prerelease framework (they name images that only exist for that preview).
+/// </summary>
+internal static class DotnetBaseImage
+{
+    public const string Registry = "mcr.microsoft.com";
+
+    public static string Compute(DotnetBaseImageInputs inputs)
+    {
+        var version = MajorMinor(inputs.TargetFrameworkVersion);
+        var repository = inputs.SelfContained || inputs.PublishAot ? "dotnet/runtime-deps" : inputs.IsAspNetCore ? "dotnet/aspnet" : "dotnet/runtime";
+        var tag = version.Text;
+        var modern = version.Major >= 8;
+        var musl = inputs.RuntimeIdentifiers.Count > 0 && inputs.RuntimeIdentifiers.All(r => r.StartsWith("linux-musl", StringComparison.Ordinal));
+        var trimmed = inputs.PublishAot || inputs.PublishTrimmed;
+        if (!string.IsNullOrWhiteSpace(inputs.Family))
+        {
+            tag += "-" + inputs.Family.Trim();
+            if (!musl && inputs.Family.Trim().EndsWith("-chiseled", StringComparison.Ordinal) && !inputs.InvariantGlobalization && modern)
+            {
+                tag += "-extra";
+            }
+        }
+        else if (musl)
+        {
+            tag += "-alpine";
+            if (modern && trimmed && !inputs.InvariantGlobalization)
+            {
+                tag += "-extra";
+            }
+        }
+        else if (modern && trimmed)
+        {
+            tag += "-" + UbuntuCodename(inputs.SdkVersion) + "-chiseled" + (inputs.InvariantGlobalization ? string.Empty : "-extra");
+        }
+
+        return $"{Registry}/{repository}:{tag}";
+    }
+
+    private static (int Major, string Text) MajorMinor(string tfmVersion)
+    {
+        var parts = tfmVersion.Trim().TrimStart('v', 'V').Split('.');
+        var major = int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var m) ? m : 0;
+        var minor = parts.Length > 1 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        return (major, $"{major}.{minor}");
+    }
+
+    /// <summary>SDK 8.0.300 and later default to Ubuntu 24.04 (noble), earlier ones to 22.04 (jammy).</summary>
+    private static string UbuntuCodename(string sdkVersion)
+    {
+        var core = sdkVersion.Split('-')[0];
+        return Version.TryParse(core, out var v) && v < new Version(8, 0, 300) ? "jammy" : "noble";
+    }
+}
+
+/// <summary>A port to expose: number and <c>tcp</c>/<c>udp</c>.</summary>
+internal sealed record ContainerPortSpec(int Number, string Protocol);
+
+/// <summary>What the generated Dockerfile of a published .NET app says.</summary>
+internal sealed record DotnetDockerfileSpec
+{
+    public required string BaseImage { get; init; }
+
+    /// <summary>The app's folder in the image (<c>ContainerWorkingDirectory</c>, default <c>/app</c>).</summary>
+    public string WorkingDirectory { get; init; } = "/app";
+
+    /// <summary><c>ContainerUser</c>; empty: the .NET images' non-root <c>app</c> user by its UID (<c>$APP_UID</c>).</summary>
+    public string? User { get; init; }
+
+    /// <summary>The name of the build context holding the publish output by platform.</summary>
+    public string PublishContext { get; init; } = "publish";
+
+    /// <summary>Published with an apphost: the entrypoint is <c>./AssemblyName</c>; else <c>dotnet AssemblyName.dll</c>.</summary>
+    public bool AppHost { get; init; }
+
+    /// <summary><c>$(AssemblyName)</c> (the apphost's name).</summary>
+    public required string AssemblyName { get; init; }
+
+    /// <summary><c>$(TargetFileName)</c>: <c>App.dll</c>.</summary>
+    public required string TargetFileName { get; init; }
+
+    public IReadOnlyList<ContainerPortSpec> Ports { get; init; } = [];
+}
+
+/// <summary>
+/// Writes the Dockerfile for a published .NET app, as the SDK would lay the image out: base image, the app's
+/// files copied from the publish context's <c>${TARGETPLATFORM}/</c> folder (no RUN step, so nothing runs under
+/// emulation), working directory, non-root user, ports and an entrypoint matching the publish. Pure.
+/// </summary>
+internal static class DotnetDockerfile
+{
+    /// <summary>The UID of the <c>app</c> user in Microsoft's .NET 8+ images (their <c>APP_UID</c>).</summary>
+    public const string AppUid = "1654";
+
+    public static string Generate(DotnetDockerfileSpec spec)
+    {
+        var dir = spec.WorkingDirectory.TrimEnd('/');
+        dir = dir.Length == 0 ? "/" : dir;
+        var entrypoint = spec.AppHost
+            ? new[] { "./" + spec.AssemblyName }
+            : ["dotnet", spec.TargetFileName];
+        var text = new StringBuilder();
+        text.AppendLine("# Generated by MultiArch.Build for `dotnet publish` (kept for inspection; put a Dockerfile beside the project to use your own).");
+        text.AppendLine("# The publish output is staged by platform in the build context named " + spec.PublishContext + ": ${TARGETPLATFORM}/ holds that platform's app.");
+        text.AppendLine("FROM " + spec.BaseImage);
+        text.AppendLine("ARG TARGETPLATFORM");
+        text.AppendLine($"COPY --from={spec.PublishContext} ${{TARGETPLATFORM}}/ {dir}/");
+        text.AppendLine("WORKDIR " + dir);
+        foreach (var port in spec.Ports)
+        {
+            text.AppendLine($"EXPOSE {port.Number.ToString(CultureInfo.InvariantCulture)}/{port.Protocol}");
+        }
+
+        // Microsoft's images define APP_UID; a base image without it still gets a non-root user.
+        text.AppendLine("USER " + (string.IsNullOrWhiteSpace(spec.User) ? "${APP_UID:-" + AppUid + "}" : spec.User.Trim()));
+        text.AppendLine("ENTRYPOINT [" + string.Join(", ", entrypoint.Select(Quote)) + "]");
+        return text.ToString();
+    }
+
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}

@@ -1,0 +1,98 @@
+using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Platforms;
+using MultiArch.Build.Dockerfiles;
+
+namespace MultiArch.Build.Tests.Unit.Dockerfiles;
+
+[TestClass]
+public sealed class DotnetDockerfileTests
+{
+    // The rules of dotnet/sdk ComputeDotnetBaseImageAndTag, row by row.
+    [TestMethod]
+    [DataRow("v10.0", false, false, false, false, false, "", "", "mcr.microsoft.com/dotnet/runtime:10.0")]
+    [DataRow("v10.0", true, false, false, false, false, "", "", "mcr.microsoft.com/dotnet/aspnet:10.0")]
+    [DataRow("v8.0", true, true, false, false, false, "", "", "mcr.microsoft.com/dotnet/runtime-deps:8.0")]
+    [DataRow("v9.0", false, false, true, false, true, "", "", "mcr.microsoft.com/dotnet/runtime-deps:9.0-noble-chiseled")]
+    [DataRow("v9.0", false, false, true, false, false, "", "", "mcr.microsoft.com/dotnet/runtime-deps:9.0-noble-chiseled-extra")]
+    [DataRow("v8.0", false, true, false, true, false, "", "", "mcr.microsoft.com/dotnet/runtime-deps:8.0-noble-chiseled-extra")]
+    [DataRow("v10.0", true, false, false, false, false, "", "linux-musl-x64;linux-musl-arm64", "mcr.microsoft.com/dotnet/aspnet:10.0-alpine")]
+    [DataRow("v10.0", true, false, false, false, false, "", "linux-musl-x64;linux-arm64", "mcr.microsoft.com/dotnet/aspnet:10.0")]
+    [DataRow("v10.0", true, false, false, false, false, "noble-chiseled", "", "mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled-extra")]
+    [DataRow("v10.0", true, false, false, false, true, "noble-chiseled", "", "mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled")]
+    [DataRow("v10.0", false, false, false, false, false, "alpine", "", "mcr.microsoft.com/dotnet/runtime:10.0-alpine")]
+    [DataRow("v6.0", false, false, false, false, false, "", "", "mcr.microsoft.com/dotnet/runtime:6.0")]
+    public void Base_image_is_chosen_as_the_sdk_chooses_it(string tfm, bool aspNet, bool selfContained, bool aot, bool trimmed, bool invariant, string family, string rids, string expected)
+    {
+        var image = DotnetBaseImage.Compute(new DotnetBaseImageInputs
+        {
+            TargetFrameworkVersion = tfm,
+            SdkVersion = "10.0.401",
+            IsAspNetCore = aspNet,
+            SelfContained = selfContained,
+            PublishAot = aot,
+            PublishTrimmed = trimmed,
+            InvariantGlobalization = invariant,
+            Family = family,
+            RuntimeIdentifiers = rids.Split(';', StringSplitOptions.RemoveEmptyEntries),
+        });
+        Assert.AreEqual(expected, image);
+    }
+
+    [TestMethod]
+    public void Framework_dependent_without_apphost_runs_dotnet_with_the_dll()
+    {
+        var text = DotnetDockerfile.Generate(new DotnetDockerfileSpec
+        {
+            BaseImage = "mcr.microsoft.com/dotnet/aspnet:10.0",
+            AssemblyName = "Shop.Api",
+            TargetFileName = "Shop.Api.dll",
+            Ports = [new ContainerPortSpec(8080, "tcp")],
+        });
+        var lines = text.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
+        CollectionAssert.AreEqual(
+            new[]
+            {
+                "FROM mcr.microsoft.com/dotnet/aspnet:10.0",
+                "ARG TARGETPLATFORM",
+                "COPY --from=publish ${TARGETPLATFORM}/ /app/",
+                "WORKDIR /app",
+                "EXPOSE 8080/tcp",
+                "USER ${APP_UID:-1654}",
+                "ENTRYPOINT [\"dotnet\", \"Shop.Api.dll\"]",
+            },
+            lines);
+    }
+
+    [TestMethod]
+    public void Apphost_user_and_working_directory_are_honoured_and_the_result_passes_the_checks()
+    {
+        var text = DotnetDockerfile.Generate(new DotnetDockerfileSpec
+        {
+            BaseImage = "mcr.microsoft.com/dotnet/runtime-deps:10.0",
+            AssemblyName = "worker",
+            TargetFileName = "worker.dll",
+            AppHost = true,
+            User = "10001",
+            WorkingDirectory = "/srv/worker/",
+            Ports = [new ContainerPortSpec(9000, "udp")],
+        });
+        StringAssert.Contains(text, "COPY --from=publish ${TARGETPLATFORM}/ /srv/worker/\nWORKDIR /srv/worker\nEXPOSE 9000/udp\nUSER 10001\nENTRYPOINT [\"./worker\"]\n");
+
+        // The generated file is one the package's own Dockerfile checks accept for a multi-platform build.
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, text);
+            var findings = DockerfileChecker.Check(file, new DockerfileCheckOptions
+            {
+                TargetPlatforms = [OciPlatform.Parse("linux/amd64"), OciPlatform.Parse("linux/arm64"), OciPlatform.Parse("linux/arm/v7")],
+                NativePlatforms = [OciPlatform.Parse("linux/amd64")],
+            });
+            Assert.AreEqual(0, findings.Count(f => f.Severity != DiagnosticSeverity.Message), string.Join("\n", findings.Select(f => f.Message)));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
