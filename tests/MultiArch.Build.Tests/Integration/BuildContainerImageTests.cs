@@ -9,7 +9,7 @@ namespace MultiArch.Build.Tests.Integration;
 /// `dotnet build` on SDK-door projects with real builds: podman with QEMU, buildx with a real BuildKit,
 /// and Debian's docker engine whose default builder has the docker driver.
 /// </summary>
-[TestClass]
+[ServiceTestClass]
 public sealed class BuildContainerImageTests
 {
     private const string OperatorDockerfile = """

@@ -2,7 +2,7 @@ using MultiArch.Build.Tests.Infrastructure;
 
 namespace MultiArch.Build.Tests.Targets;
 
-[TestClass]
+[ServiceTestClass]
 public sealed class CheckDockerfileTargetTests
 {
     private const string HelmAfterSed = """
@@ -115,7 +115,7 @@ public sealed class CheckDockerfileTargetTests
     }
 }
 
-[TestClass]
+[ServiceTestClass]
 public sealed class BaseImagePlatformCheckTargetTests
 {
     [TestMethod]

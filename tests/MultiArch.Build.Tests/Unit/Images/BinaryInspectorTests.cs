@@ -3,7 +3,7 @@ using MultiArch.Build.Tests.Infrastructure;
 
 namespace MultiArch.Build.Tests.Unit.Images;
 
-[TestClass]
+[ServiceTestClass]
 public sealed class BinaryInspectorTests
 {
     private static byte[] Elf(byte elfClass, byte data, ushort machine)
