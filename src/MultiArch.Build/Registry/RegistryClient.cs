@@ -53,6 +53,11 @@ internal sealed class RegistryClient : IDisposable
     /// <param name="handler">The transport (tests pass an in-memory registry); authentication is layered on it here.</param>
     public RegistryClient(string registry, ICredentialProvider? credentials = null, RegistryOptions? options = null, HttpMessageHandler? handler = null, Action<string>? log = null)
     {
+        if (registry != ImageReference.DockerHub && !RegistryHost.IsValid(registry, out var reason))
+        {
+            throw new RegistryAddressException("the registry", registry, reason);
+        }
+
         Registry = registry;
         _options = options ?? new RegistryOptions();
         _log = log;

@@ -1,6 +1,7 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using MultiArch.Build.Buildx;
+using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Images;
 using MultiArch.Build.Oci;
 using MultiArch.Build.Processes;
@@ -15,7 +16,15 @@ public sealed partial class BuildContainerImage : MultiArchTask
     protected override async System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
     {
         var cli = Cli.Trim().Equals("podman", StringComparison.OrdinalIgnoreCase) ? ContainerCliKind.Podman : ContainerCliKind.Docker;
-        var registry = TaskInputs.Text(Registry)?.TrimEnd('/');
+        var address = TaskInputs.Registry(Registry);
+        var registry = address?.Host;
+        var registryOptions = TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout, address);
+        var context = TaskInputs.Text(Context) ?? Directory.GetCurrentDirectory();
+        if (!Directory.Exists(context))
+        {
+            throw new MultiArchException(nameof(Strings.BuildContextMissing), Context, File.Exists(context.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)) ? "it is a file" : "nothing is there");
+        }
+
         var output = registry is not null ? BuildOutputKind.Push : Load ? BuildOutputKind.Load : BuildOutputKind.Archive;
         var repository = registry is null ? Repository.Trim() : $"{registry}/{Repository.Trim()}";
 
@@ -27,12 +36,11 @@ public sealed partial class BuildContainerImage : MultiArchTask
         }
 
         var platforms = TaskInputs.Platforms(Platforms);
-        var registryOptions = TaskInputs.RegistryOptions(InsecureRegistries);
         var request = new BuildRequest
         {
             Platforms = platforms,
             Dockerfile = Dockerfile,
-            Context = Context,
+            Context = context,
             Target = TaskInputs.Text(Target),
             Builder = TaskInputs.Text(Builder),
             BuildArgs = BuildArgs.Select(a => new KeyValuePair<string, string>(a.ItemSpec, a.GetMetadata("Value"))).ToList(),

@@ -34,6 +34,9 @@ public sealed partial class CheckDockerfile
     /// <summary>Registries reached over plain HTTP besides loopback ones.</summary>
     public string InsecureRegistries { get; set; } = "";
 
+    /// <summary><c>ContainerRegistryTimeout</c>: seconds one registry request may wait for an answer (default 60; 1-3600).</summary>
+    public string RegistryTimeout { get; set; } = "";
+
     /// <summary>How many findings were logged as errors or warnings.</summary>
     [Output]
     public int FindingCount { get; private set; }

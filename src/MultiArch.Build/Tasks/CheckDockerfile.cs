@@ -29,7 +29,7 @@ public sealed partial class CheckDockerfile : MultiArchTask
         var diagnostics = DockerfileChecker.Check(Dockerfile, options, out var document).ToList();
         if (CheckBaseImagePlatforms && document is not null)
         {
-            var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries));
+            var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout));
             diagnostics.AddRange(await BaseImagePlatformCheck.CheckAsync(document, options, session.ClientFor, cancellationToken));
         }
 

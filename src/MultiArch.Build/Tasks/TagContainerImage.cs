@@ -21,7 +21,7 @@ public sealed partial class TagContainerImage : MultiArchTask
         }
 
         // The build's session already holds the index it pushed: tagging sends it again under each tag, nothing more.
-        var client = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries)).ClientFor(reference.Registry);
+        var client = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout)).ClientFor(reference.Registry);
         var tags = Tags.Select(t => t.ItemSpec).ToList();
         await new ImagePublisher(client, reference.Repository).TagAsync(digest, tags, cancellationToken);
         foreach (var tag in tags)

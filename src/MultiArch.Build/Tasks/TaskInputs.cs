@@ -1,6 +1,10 @@
 using Microsoft.Build.Framework;
+using System.Globalization;
+using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Registry;
+using MultiArch.Build.Resources;
 
 namespace MultiArch.Build.Tasks;
 
@@ -44,7 +48,43 @@ internal static class TaskInputs
             : OciPlatform.Parse(item.ItemSpec);
     }
 
-    /// <summary>Registry options from the task inputs every registry-using task shares.</summary>
-    public static RegistryOptions RegistryOptions(string? insecureRegistries)
-        => new() { InsecureRegistries = List(insecureRegistries).ToList() };
+    /// <summary>
+    /// Registry options from the task inputs every registry-using task shares: the insecure registries (each a
+    /// registry address; a scheme is allowed and dropped) and <c>ContainerRegistryTimeout</c> in seconds.
+    /// </summary>
+    public static RegistryOptions RegistryOptions(string? insecureRegistries, string? timeoutSeconds = null)
+        => new()
+        {
+            InsecureRegistries = List(insecureRegistries).Select(r => RegistryHost.ParseSetting("ContainerInsecureRegistries", r).Host).ToList(),
+            RequestTimeout = RegistryTimeout(timeoutSeconds),
+        };
+
+    /// <summary><c>ContainerRegistryTimeout</c>: whole or fractional seconds from 1 to 3600; empty is the default (60 s).</summary>
+    public static TimeSpan RegistryTimeout(string? seconds)
+    {
+        if (Text(seconds) is not { } text)
+        {
+            return MultiArch.Build.Registry.RegistryOptions.DefaultRequestTimeout;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value is >= 1 and <= 3600
+            ? TimeSpan.FromSeconds(value)
+            : throw new MultiArchException(nameof(Strings.RegistryTimeoutInvalid), seconds);
+    }
+
+    /// <summary>
+    /// <c>ContainerRegistry</c>: null when empty; else the host to push to, checked before anything runs, and
+    /// whether it was written with http:// (then it is reached over plain HTTP, as an insecure registry).
+    /// </summary>
+    public static RegistryAddress? Registry(string? value)
+        => Text(value) is { } text ? RegistryHost.ParseSetting("ContainerRegistry", text) : null;
+
+    /// <summary>The registry options with an http:// <c>ContainerRegistry</c> added to the insecure registries.</summary>
+    public static RegistryOptions RegistryOptions(string? insecureRegistries, string? timeoutSeconds, RegistryAddress? registry)
+    {
+        var options = RegistryOptions(insecureRegistries, timeoutSeconds);
+        return registry is { PlainHttp: true } plain && !options.InsecureRegistries.Contains(plain.Host, StringComparer.OrdinalIgnoreCase)
+            ? options with { InsecureRegistries = [.. options.InsecureRegistries, plain.Host] }
+            : options;
+    }
 }

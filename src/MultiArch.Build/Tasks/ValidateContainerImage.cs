@@ -18,7 +18,7 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             return;
         }
 
-        await using var source = ImageSources.Open(Image.Trim(), RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries)));
+        await using var source = ImageSources.Open(Image.Trim(), RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout)));
         var report = await new ManifestValidator().ValidateAsync(
             source,
             new ValidationOptions { ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms), DeepCheck = DeepCheck },
