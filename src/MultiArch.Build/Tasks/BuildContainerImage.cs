@@ -19,11 +19,16 @@ public sealed partial class BuildContainerImage : MultiArchTask
         var address = TaskInputs.Registry(Registry);
         var registry = address?.Host;
         var registryOptions = TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout, address);
-        var context = TaskInputs.Text(Context) ?? Directory.GetCurrentDirectory();
+        // Paths are checked before any tool starts: a missing context is not "podman could not be started".
+        var context = TaskInputs.FullPath("ContainerBuildContext", Context, required: false, file: false) ?? Directory.GetCurrentDirectory();
         if (!Directory.Exists(context))
         {
             throw new MultiArchException(nameof(Strings.BuildContextMissing), Context, File.Exists(context.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)) ? "it is a file" : "nothing is there");
         }
+
+        var dockerfile = TaskInputs.FullPath("ContainerDockerfile", Dockerfile, required: true, file: true)!;
+        var intermediate = TaskInputs.FullPath("IntermediateDirectory", IntermediateDirectory, required: true, file: false)!;
+        var archivePath = TaskInputs.FullPath("ContainerArchiveOutputPath", ArchiveOutputPath, required: false, file: true);
 
         var output = registry is not null ? BuildOutputKind.Push : Load ? BuildOutputKind.Load : BuildOutputKind.Archive;
         var repository = registry is null ? Repository.Trim() : $"{registry}/{Repository.Trim()}";
@@ -39,7 +44,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
         var request = new BuildRequest
         {
             Platforms = platforms,
-            Dockerfile = Dockerfile,
+            Dockerfile = dockerfile,
             Context = context,
             Target = TaskInputs.Text(Target),
             Builder = TaskInputs.Text(Builder),
@@ -59,12 +64,17 @@ public sealed partial class BuildContainerImage : MultiArchTask
             Tags = tags.Select(t => $"{repository}:{t}").ToList(),
             TagAtBuild = !ValidateBeforeTag && cli == ContainerCliKind.Docker,
             ArchivePath = output == BuildOutputKind.Archive || cli == ContainerCliKind.Podman
-                ? (TaskInputs.Text(ArchiveOutputPath) ?? Path.Combine(IntermediateDirectory, "image.tar"))
+                ? (archivePath ?? Path.Combine(intermediate, "image.tar"))
                 : null,
-            MetadataFile = Path.Combine(IntermediateDirectory, "buildx-metadata.json"),
+            MetadataFile = Path.Combine(intermediate, "buildx-metadata.json"),
             InsecureRegistries = registryOptions.InsecureRegistries.ToList(),
         };
-        Directory.CreateDirectory(IntermediateDirectory);
+        if (!File.Exists(dockerfile))
+        {
+            throw new MultiArchException(nameof(Strings.DockerfileNotFound), dockerfile);
+        }
+
+        Directory.CreateDirectory(intermediate);
 
         var built = await new ImageBuilder(ProcessRunner.Instance).BuildAsync(cli, request, line => Post(() => Log.LogMessage(MessageImportance.Normal, line.Text)), cancellationToken);
         var described = await PublishAsync(built, request, registryOptions, cancellationToken);

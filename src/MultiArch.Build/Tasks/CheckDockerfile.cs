@@ -26,7 +26,8 @@ public sealed partial class CheckDockerfile : MultiArchTask
             BuildArgs = BuildArgs.GroupBy(a => a.ItemSpec, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().GetMetadata("Value"), StringComparer.Ordinal),
         };
 
-        var diagnostics = DockerfileChecker.Check(Dockerfile, options, out var document).ToList();
+        var dockerfile = TaskInputs.FullPath("ContainerDockerfile", Dockerfile, required: true, file: true)!;
+        var diagnostics = DockerfileChecker.Check(dockerfile, options, out var document).ToList();
         if (CheckBaseImagePlatforms && document is not null)
         {
             var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout));

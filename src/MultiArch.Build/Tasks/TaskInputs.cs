@@ -87,4 +87,48 @@ internal static class TaskInputs
             ? options with { InsecureRegistries = [.. options.InsecureRegistries, plain.Host] }
             : options;
     }
+
+    /// <summary>
+    /// A path parameter (<c>ContainerDockerfile</c>, <c>ContainerBuildContext</c>, <c>ContainerArchiveOutputPath</c>, ...)
+    /// as a full path, or a coded error (MULTIARCH1008) when no file system could hold it: empty when required, a
+    /// NUL character, a name over 255 bytes, a path over 4096; <paramref name="file"/>: not a folder or a root.
+    /// Null when it is empty and not required.
+    /// </summary>
+    public static string? FullPath(string property, string? value, bool required, bool file)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return required ? throw new MultiArchException(nameof(Strings.PathInvalid), property, value ?? string.Empty, "it is empty") : null;
+        }
+
+        string full;
+        try
+        {
+            full = value.IndexOf('\0') >= 0 ? throw new ArgumentException("NUL") : Path.GetFullPath(value.Trim());
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException or System.Security.SecurityException)
+        {
+            throw new MultiArchException(nameof(Strings.PathInvalid), property, Shorten(value), value.Contains('\0') ? "it contains a NUL character" : ex.Message);
+        }
+
+        if (full.Length > 4096)
+        {
+            throw new MultiArchException(nameof(Strings.PathInvalid), property, Shorten(value), $"it is {full.Length} characters long; file systems take 4096");
+        }
+
+        if (full.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).FirstOrDefault(n => System.Text.Encoding.UTF8.GetByteCount(n) > 255) is { } longName)
+        {
+            throw new MultiArchException(nameof(Strings.PathInvalid), property, Shorten(value), $"the name '{Shorten(longName)}' is over 255 bytes");
+        }
+
+        if (file && (Path.EndsInDirectorySeparator(value.Trim()) || Path.GetFileName(full).Length == 0))
+        {
+            throw new MultiArchException(nameof(Strings.PathInvalid), property, Shorten(value), "it names a folder, not a file");
+        }
+
+        return full;
+    }
+
+    /// <summary>A value as it may be quoted in a message: at most 200 characters.</summary>
+    public static string Shorten(string value) => value.Length <= 200 ? value : $"{value[..200]}... ({value.Length} characters)";
 }

@@ -18,6 +18,7 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             return;
         }
 
+        var reportPath = TaskInputs.FullPath("ContainerValidationReport", ReportPath, required: false, file: true);
         await using var source = ImageSources.Open(Image.Trim(), RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout)));
         var report = await new ManifestValidator().ValidateAsync(
             source,
@@ -34,7 +35,7 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             item.SetMetadata("Executable", p.Executable ?? string.Empty);
             return (ITaskItem)item;
         }).ToArray();
-        WriteReports(report);
+        WriteReports(report, reportPath);
 
         if (report.Passed)
         {
@@ -43,17 +44,17 @@ public sealed partial class ValidateContainerImage : MultiArchTask
         }
     }
 
-    private void WriteReports(ValidationReport report)
+    private void WriteReports(ValidationReport report, string? reportPath)
     {
         var markdown = report.ToMarkdown();
         try
         {
-            if (!string.IsNullOrWhiteSpace(ReportPath))
+            if (reportPath is not null)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(ReportPath))!);
-                File.WriteAllText(ReportPath, report.ToJson());
-                File.WriteAllText(Path.ChangeExtension(ReportPath, ".md"), markdown);
-                Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.ValidationReportWritten), ReportPath);
+                Directory.CreateDirectory(Path.GetDirectoryName(reportPath)!);
+                File.WriteAllText(reportPath, report.ToJson());
+                File.WriteAllText(Path.ChangeExtension(reportPath, ".md"), markdown);
+                Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.ValidationReportWritten), reportPath);
             }
 
             // GitHub Actions shows this file on the run's summary page.
