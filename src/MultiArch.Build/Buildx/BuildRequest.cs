@@ -78,6 +78,13 @@ internal sealed record BuildRequest
     public IReadOnlyList<string> SensitiveValues
         => BuildArgs.Where(a => IsSensitiveName(a.Key)).Select(a => a.Value).Where(v => v.Length > 0).ToList();
 
+    /// <summary>
+    /// Whether a build argument's name says its value is secret: <c>*PASS*</c> (PASSWORD, PASSWD, PASSPHRASE),
+    /// <c>*PWD*</c>, <c>*PAT</c> (a personal access token: GITHUB_PAT), <c>*TOKEN*</c>, <c>*SECRET*</c>,
+    /// <c>*KEY*</c>, <c>*CREDENTIAL*</c>, <c>*AUTH*</c>, in any case. A false alarm only masks a harmless value.
+    /// </summary>
     public static bool IsSensitiveName(string name)
-        => new[] { "TOKEN", "PASSWORD", "PASSWD", "SECRET", "APIKEY", "API_KEY", "CREDENTIAL", "PRIVATE_KEY" }.Any(s => name.Contains(s, StringComparison.OrdinalIgnoreCase));
+        => SensitiveParts.Any(s => name.Contains(s, StringComparison.OrdinalIgnoreCase)) || name.TrimEnd().EndsWith("PAT", StringComparison.OrdinalIgnoreCase);
+
+    private static readonly string[] SensitiveParts = ["PASS", "PWD", "TOKEN", "SECRET", "KEY", "CREDENTIAL", "AUTH"];
 }

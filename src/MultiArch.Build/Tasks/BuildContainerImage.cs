@@ -76,7 +76,13 @@ public sealed partial class BuildContainerImage : MultiArchTask
 
         Directory.CreateDirectory(intermediate);
 
-        var built = await new ImageBuilder(ProcessRunner.Instance).BuildAsync(cli, request, line => Post(() => Log.LogMessage(MessageImportance.Normal, line.Text)), cancellationToken);
+        KeepOutOfLogs(request.SensitiveValues);
+        foreach (var secret in request.BuildArgs.Where(a => BuildRequest.IsSensitiveName(a.Key)).Select(a => a.Key).Distinct(StringComparer.Ordinal))
+        {
+            LogDiagnostic(Diagnostics.Diagnostic.Warning(nameof(Strings.SecretBuildArg), secret));
+        }
+
+        var built = await new ImageBuilder(ProcessRunner.Instance).BuildAsync(cli, request, line => Post(() => Log.LogMessage(MessageImportance.Normal, Masked(line.Text))), cancellationToken);
         var described = await PublishAsync(built, request, registryOptions, cancellationToken);
 
         Image = described?.Image ?? string.Empty;

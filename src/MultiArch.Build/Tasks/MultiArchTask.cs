@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Build.Framework;
 using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Processes;
 using MultiArch.Build.Registry;
 using MultiArch.Build.Resources;
 
@@ -57,12 +58,12 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
         catch (MultiArchException ex)
         {
             LogDiagnostic(ex.ToDiagnostic());
-            Log.LogMessage(MessageImportance.Low, ex.ToString());
+            Log.LogMessage(MessageImportance.Low, Masked(ex.ToString()));
         }
         catch (Exception ex)
         {
-            Log.LogErrorWithCodeFromResources(nameof(Strings.TaskUnexpectedError), GetType().Name, ex.Message);
-            Log.LogMessage(MessageImportance.Low, ex.ToString());
+            Log.LogErrorWithCodeFromResources(nameof(Strings.TaskUnexpectedError), GetType().Name, Masked(ex.Message));
+            Log.LogMessage(MessageImportance.Low, Masked(ex.ToString()));
         }
         finally
         {
@@ -91,8 +92,16 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
         }
     }
 
-    /// <summary>A line logger that may be called from any thread; the line is logged on the task's thread.</summary>
-    protected Action<string> LogFromAnyThread(MessageImportance importance) => line => Post(() => Log.LogMessage(importance, line));
+    /// <summary>A line logger that may be called from any thread; the line is logged on the task's thread, secrets masked.</summary>
+    protected Action<string> LogFromAnyThread(MessageImportance importance) => line => Post(() => Log.LogMessage(importance, Redactor.Redact(line, _secrets)));
+
+    private readonly List<string> _secrets = [];
+
+    /// <summary>Values that are never logged by this task at any verbosity (build-arg values whose names say they are secret).</summary>
+    private protected void KeepOutOfLogs(IEnumerable<string> values) => _secrets.AddRange(values.Where(v => !string.IsNullOrEmpty(v)));
+
+    /// <summary>Text as it may be logged: the values of <see cref="KeepOutOfLogs"/> masked.</summary>
+    private protected string Masked(string text) => Redactor.Redact(text, _secrets);
 
     /// <summary>
     /// This build's registry session (one per build and set of registry options, shared by every task of the
@@ -139,7 +148,7 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
     /// <summary>Logs one diagnostic in canonical form so IDEs and CI annotate the right file and line.</summary>
     private protected void LogDiagnostic(Diagnostic diagnostic)
     {
-        var message = diagnostic.Message;
+        var message = Masked(diagnostic.Message);
         var code = diagnostic.Code;
         var file = diagnostic.File ?? ProjectFullPath;
         switch (diagnostic.Severity)
