@@ -38,6 +38,9 @@ rm -rf "$work"
 
 table=$(mktemp)
 dotnet run -c Release --project bench/MultiArch.Build.Bench -- "$image" "$platforms" "$iterations" "$table"
+# Sections other benchmarks write (bench/push-blob.sh) are kept.
+kept=$(mktemp)
+sed -n '/^<!-- push-blob/,$p' docs/benchmarks.md > "$kept" 2>/dev/null || true
 {
   echo "# Benchmarks"
   echo
@@ -53,6 +56,7 @@ dotnet run -c Release --project bench/MultiArch.Build.Bench -- "$image" "$platfo
   echo "Read the times with the Reads column: the external tools list what the index claims; the validator also"
   echo "verifies every digest it reads and, with the deep check, unpacks every layer of every platform to judge the"
   echo "entrypoint binary. Allocation is measured in-process, so it is given for the validator only."
+  if [ -s "$kept" ]; then echo; cat "$kept"; fi
 } > docs/benchmarks.md
-rm -f "$table"
+rm -f "$table" "$kept"
 echo "wrote docs/benchmarks.md" >&2
