@@ -101,7 +101,8 @@ internal sealed class ImageBuilder(IProcessRunner processes)
         var result = await processes.RunAsync(spec, onLine, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new BuildException(nameof(Strings.BuildFailed), what, result.ExitCode, result.Tail(12));
+            var output = (result.StandardOutput + "\n" + result.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            throw new BuildFailedException(what, result.ExitCode, result.Tail(12), output);
         }
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using MultiArch.Build.Buildx;
 using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Dockerfiles;
 using MultiArch.Build.Images;
 using MultiArch.Build.Oci;
 using MultiArch.Build.Processes;
@@ -82,7 +83,20 @@ public sealed partial class BuildContainerImage : MultiArchTask
             LogDiagnostic(Diagnostics.Diagnostic.Warning(nameof(Strings.SecretBuildArg), secret));
         }
 
-        var built = await new ImageBuilder(ProcessRunner.Instance).BuildAsync(cli, request, line => Post(() => Log.LogMessage(MessageImportance.Normal, Masked(line.Text))), cancellationToken);
+        BuildOutcome built;
+        try
+        {
+            built = await new ImageBuilder(ProcessRunner.Instance).BuildAsync(cli, request, line => Post(() => Log.LogMessage(MessageImportance.Normal, Masked(line.Text))), cancellationToken);
+        }
+        catch (BuildFailedException ex)
+        {
+            // Point at the Dockerfile line the tool names, so that IDEs and CI annotate it.
+            var line = FailedLine(dockerfile, ex.Output);
+            LogDiagnostic(line is { } at ? ex.ToDiagnostic().At(dockerfile, at) : ex.ToDiagnostic());
+            Log.LogMessage(MessageImportance.Low, Masked(ex.ToString()));
+            return;
+        }
+
         var described = await PublishAsync(built, request, registryOptions, cancellationToken);
 
         Image = described?.Image ?? string.Empty;
@@ -146,5 +160,18 @@ public sealed partial class BuildContainerImage : MultiArchTask
 
         // The registry now holds the archive's bytes: describe them from the archive rather than reading them back.
         return await ImageDescription.ReadAsync(source, Named, cancellationToken);
+    }
+
+    private static int? FailedLine(string dockerfile, IReadOnlyList<string> output)
+    {
+        try
+        {
+            var document = DockerfileParser.Parse(File.ReadAllText(dockerfile), dockerfile).Document;
+            return BuildFailureLocator.LineOfFailure(document, Path.GetFileName(dockerfile), output);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 }

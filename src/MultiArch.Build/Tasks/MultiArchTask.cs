@@ -53,7 +53,7 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
         }
         catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
         {
-            Log.LogErrorWithCodeFromResources(nameof(Strings.TaskCanceled), GetType().Name);
+            LogDiagnostic(Diagnostic.Error(nameof(Strings.TaskCanceled), GetType().Name));
         }
         catch (MultiArchException ex)
         {
@@ -62,12 +62,13 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
         }
         catch (Exception ex)
         {
-            Log.LogErrorWithCodeFromResources(nameof(Strings.TaskUnexpectedError), GetType().Name, Masked(ex.Message));
+            LogDiagnostic(Diagnostic.Error(nameof(Strings.TaskUnexpectedError), GetType().Name, ex.Message));
             Log.LogMessage(MessageImportance.Low, Masked(ex.ToString()));
         }
         finally
         {
             context.Drain();
+            WriteFailureSummary();
             SynchronizationContext.SetSynchronizationContext(previous);
             _context = null;
             _ownSession?.Dispose();
@@ -137,6 +138,52 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
 
     private RegistrySession? _ownSession;
 
+    private readonly List<Diagnostic> _errors = [];
+    private bool _summaryWritten;
+
+    /// <summary>
+    /// Appends to the GitHub Actions step summary (<c>GITHUB_STEP_SUMMARY</c>) when it is set; secrets masked.
+    /// A task that writes its own summary (validation's report) is not summarized again when it fails.
+    /// </summary>
+    private protected void AppendStepSummary(string markdown)
+    {
+        var summary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
+        if (string.IsNullOrEmpty(summary))
+        {
+            return;
+        }
+
+        try
+        {
+            File.AppendAllText(summary, Masked(markdown) + Environment.NewLine);
+            _summaryWritten = true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            Log.LogMessage(MessageImportance.Low, $"GITHUB_STEP_SUMMARY '{summary}' could not be written: {ex.Message}");
+        }
+    }
+
+    /// <summary>Every failure reaches the step summary, not only validation's: a check or build that failed says why there too.</summary>
+    private void WriteFailureSummary()
+    {
+        if (_errors.Count == 0 || _summaryWritten)
+        {
+            return;
+        }
+
+        var markdown = new System.Text.StringBuilder();
+        markdown.AppendLine($"### MultiArch.Build: {GetType().Name} failed").AppendLine();
+        markdown.AppendLine("| Code | Where | Message |").AppendLine("|---|---|---|");
+        foreach (var error in _errors)
+        {
+            var where = error.File is { } file ? (error.Line > 0 ? $"{file}:{error.Line}" : file) : ProjectFullPath;
+            markdown.AppendLine($"| {error.Code} | `{where}` | {error.Message.Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", "<br>", StringComparison.Ordinal)} |");
+        }
+
+        AppendStepSummary(markdown.ToString());
+    }
+
     private protected void LogDiagnostics(IEnumerable<Diagnostic> diagnostics)
     {
         foreach (var diagnostic in diagnostics)
@@ -154,6 +201,7 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
         switch (diagnostic.Severity)
         {
             case DiagnosticSeverity.Error:
+                _errors.Add(diagnostic);
                 Log.LogError(null, code, null, file, diagnostic.Line, diagnostic.Column, 0, 0, message);
                 break;
             case DiagnosticSeverity.Warning:

@@ -58,11 +58,7 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             }
 
             // GitHub Actions shows this file on the run's summary page.
-            var summary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
-            if (!string.IsNullOrEmpty(summary))
-            {
-                File.AppendAllText(summary, markdown + Environment.NewLine);
-            }
+            AppendStepSummary(markdown);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

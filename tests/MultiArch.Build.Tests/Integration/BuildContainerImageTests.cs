@@ -123,6 +123,8 @@ public sealed class BuildContainerImageTests
         Assert.AreNotEqual(0, result.ExitCode);
         CollectionAssert.AreEqual(new[] { "MULTIARCH3012" }, result.ErrorCodes.ToArray(), result.Describe());
         StringAssert.Contains(result.Output, "exit status 7", result.Describe());
+        // The error points at the RUN line podman names (line 3), so IDEs and CI annotate it.
+        StringAssert.Contains(result.Output, "Dockerfile(3,1): error MULTIARCH3012", result.Describe());
     }
 
     [TestMethod]
