@@ -71,8 +71,14 @@ internal sealed record BuildRequest
 
     public string? MetadataFile { get; init; }
 
-    /// <summary>Registries reached over plain HTTP (podman pulls base images with --tls-verify=false from them).</summary>
+    /// <summary>
+    /// Registries reached over plain HTTP: the insecure ones and the loopback registries the Dockerfile's FROM lines
+    /// name. podman pulls from these (and only these) over HTTP, through a registries.conf for the build.
+    /// </summary>
     public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
+
+    /// <summary>Where podman's registries.conf for this build is written (next to the other intermediate files).</summary>
+    public string? RegistriesConfPath { get; init; }
 
     /// <summary>Values to keep out of logged command lines: build args whose name says they are secret.</summary>
     public IReadOnlyList<string> SensitiveValues

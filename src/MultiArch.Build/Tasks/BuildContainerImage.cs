@@ -30,6 +30,10 @@ public sealed partial class BuildContainerImage : MultiArchTask
         var dockerfile = TaskInputs.FullPath("ContainerDockerfile", Dockerfile, required: true, file: true)!;
         var intermediate = TaskInputs.FullPath("IntermediateDirectory", IntermediateDirectory, required: true, file: false)!;
         var archivePath = TaskInputs.FullPath("ContainerArchiveOutputPath", ArchiveOutputPath, required: false, file: true);
+        if (!File.Exists(dockerfile))
+        {
+            throw new MultiArchException(nameof(Strings.DockerfileNotFound), dockerfile);
+        }
 
         var output = registry is not null ? BuildOutputKind.Push : Load ? BuildOutputKind.Load : BuildOutputKind.Archive;
         var repository = registry is null ? Repository.Trim() : $"{registry}/{Repository.Trim()}";
@@ -62,19 +66,16 @@ public sealed partial class BuildContainerImage : MultiArchTask
             Secrets = Secrets.Select(s => new BuildSecret(s.ItemSpec, TaskInputs.Text(s.GetMetadata("Source")), TaskInputs.Text(s.GetMetadata("Environment")))).ToList(),
             Output = output,
             Repository = repository,
-            Tags = tags.Select(t => $"{repository}:{t}").ToList(),
+            // A load without tags would leave an image nobody can name: it gets :latest, as docker build does.
+            Tags = (output == BuildOutputKind.Load ? tags.DefaultIfEmpty("latest") : tags).Select(t => $"{repository}:{t}").ToList(),
             TagAtBuild = !ValidateBeforeTag && cli == ContainerCliKind.Docker,
             ArchivePath = output == BuildOutputKind.Archive || cli == ContainerCliKind.Podman
                 ? (archivePath ?? Path.Combine(intermediate, "image.tar"))
                 : null,
             MetadataFile = Path.Combine(intermediate, "buildx-metadata.json"),
-            InsecureRegistries = registryOptions.InsecureRegistries.ToList(),
+            InsecureRegistries = registryOptions.InsecureRegistries.Concat(LoopbackBaseRegistries(dockerfile, BuildArgs, TaskInputs.Text(Target))).Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
+            RegistriesConfPath = Path.Combine(intermediate, "registries.conf"),
         };
-        if (!File.Exists(dockerfile))
-        {
-            throw new MultiArchException(nameof(Strings.DockerfileNotFound), dockerfile);
-        }
-
         Directory.CreateDirectory(intermediate);
 
         KeepOutOfLogs(request.SensitiveValues);
@@ -107,6 +108,12 @@ public sealed partial class BuildContainerImage : MultiArchTask
             item.SetMetadata("ManifestDigest", p.ManifestDigest);
             return (ITaskItem)item;
         }).ToArray();
+        if (built.Output == BuildOutputKind.Load)
+        {
+            // Only after the engine said it holds every tag (ImageBuilder asked it).
+            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ImageLoaded), string.Join(", ", request.Tags), cli == ContainerCliKind.Podman ? "podman" : "docker", request.Platforms.Count == 1 ? "one platform" : $"a manifest list of {request.Platforms.Count} platforms");
+        }
+
         Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ImageBuilt), Image.Length > 0 ? Image : repository, string.Join(", ", platforms));
 
         if (output == BuildOutputKind.Push && described is not null)
@@ -169,9 +176,33 @@ public sealed partial class BuildContainerImage : MultiArchTask
             var document = DockerfileParser.Parse(File.ReadAllText(dockerfile), dockerfile).Document;
             return BuildFailureLocator.LineOfFailure(document, Path.GetFileName(dockerfile), output);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
+        }
+    }
+
+    /// <summary>The loopback registries the Dockerfile's FROM lines name (ARGs expanded): reached over plain HTTP, as our own client does.</summary>
+    private static IEnumerable<string> LoopbackBaseRegistries(string dockerfile, IEnumerable<ITaskItem> buildArgs, string? target)
+    {
+        DockerfileDocument document;
+        try
+        {
+            document = DockerfileParser.Parse(File.ReadAllText(dockerfile), dockerfile).Document;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            yield break;
+        }
+
+        var args = buildArgs.GroupBy(a => a.ItemSpec, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().GetMetadata("Value"), StringComparer.Ordinal);
+        var graph = new StageGraph(document, args, target);
+        foreach (var stage in document.Stages)
+        {
+            if (ImageReference.TryParse(graph.ExpandGlobal(stage.BaseImage, markers: false), out var reference, out _) && RegistryClient.IsLoopback(reference.Registry))
+            {
+                yield return reference.Registry;
+            }
         }
     }
 }
