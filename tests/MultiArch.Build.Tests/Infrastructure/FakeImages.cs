@@ -21,6 +21,12 @@ internal static class FakeImages
             "riscv64" => ((byte)2, (byte)1, (ushort)243),
             _ => throw new ArgumentException(architecture),
         };
+        return Elf(elfClass, data, machine);
+    }
+
+    /// <summary>An ELF header: class (1 = 32-bit, 2 = 64-bit), data (1 = little, 2 = big endian), e_machine.</summary>
+    public static byte[] Elf(byte elfClass, byte data, ushort machine)
+    {
         var head = new byte[64];
         head[0] = 0x7f;
         head[1] = (byte)'E';

@@ -171,21 +171,9 @@ internal sealed class InMemoryImageSource : IImageSource
     {
         Name = name;
         _root = index.Index;
-        void Add(TestBlob b) => _blobs[b.Digest] = b.Content;
-        Add(index.Index);
-        foreach (var image in index.Images)
+        foreach (var (digest, content) in TestImages.Blobs(index))
         {
-            Add(image.Manifest);
-            Add(image.Config);
-            image.Layers.ToList().ForEach(Add);
-        }
-
-        foreach (var (manifest, layer) in index.Attestations)
-        {
-            Add(manifest);
-            Add(layer);
-            var config = OciJson.ReadManifest(manifest.Content, manifest.MediaType).Config;
-            _blobs[config.Digest] = Encoding.UTF8.GetBytes("{\"architecture\":\"unknown\",\"os\":\"unknown\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}");
+            _blobs[digest] = content;
         }
     }
 
