@@ -19,6 +19,24 @@ internal sealed record DockerfileCheckOptions
 
     /// <summary><c>--build-arg</c> values.</summary>
     public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Which checks run: in the pipeline, the ones that judge emulation wait for the builder's native platforms.</summary>
+    public DockerfileCheckScope Scope { get; init; } = DockerfileCheckScope.All;
+}
+
+/// <summary>
+/// The checks split by what they need to know. Those that judge emulation (MULTIARCH2007, 2008) need the
+/// builder's native platforms, which only the preflight learns; all others need only the Dockerfile.
+/// </summary>
+internal enum DockerfileCheckScope
+{
+    All,
+
+    /// <summary>Everything but the emulation checks (before the preflight).</summary>
+    WithoutEmulation,
+
+    /// <summary>Only the emulation checks (after the preflight, with the builder's native platforms).</summary>
+    EmulationOnly,
 }
 
 /// <summary>
@@ -44,11 +62,19 @@ internal static partial class DockerfileAnalyzer
         }
 
         var context = new Context(document, graph, options, findings);
-        CheckImageStagePlatform(context);
-        CheckBuildPlatformCompiles(context);
-        CheckAutomaticArgs(context);
-        CheckHardCodedArchitectures(context);
-        CheckEmulatedRunSteps(context);
+        if (options.Scope != DockerfileCheckScope.EmulationOnly)
+        {
+            CheckImageStagePlatform(context);
+            CheckBuildPlatformCompiles(context);
+            CheckAutomaticArgs(context);
+            CheckHardCodedArchitectures(context);
+        }
+
+        if (options.Scope != DockerfileCheckScope.WithoutEmulation)
+        {
+            CheckEmulatedRunSteps(context);
+        }
+
         return findings
             .OrderBy(f => f.Line)
             .ThenBy(f => f.Code, StringComparer.Ordinal)

@@ -41,6 +41,9 @@ internal static class DockerfileChecker
         }
 
         document = parsed.Document;
-        return [.. parsed.Diagnostics, .. DockerfileAnalyzer.Analyze(parsed.Document, options)];
+
+        // The parser's own findings were reported with the first part of a split run.
+        var parserFindings = options.Scope == DockerfileCheckScope.EmulationOnly ? [] : parsed.Diagnostics;
+        return [.. parserFindings, .. DockerfileAnalyzer.Analyze(parsed.Document, options)];
     }
 }

@@ -77,7 +77,15 @@ internal sealed class RegistryAuthHandler(string registry, ICredentialProvider c
     {
         lock (_byScope)
         {
-            return (scope is not null ? _byScope.GetValueOrDefault(scope) : null) ?? _default;
+            if (scope is null)
+            {
+                return _default;
+            }
+
+            // A token that may push may also pull: a build that pushed reads back with the token it has.
+            return _byScope.GetValueOrDefault(scope)
+                ?? (scope.EndsWith(":pull", StringComparison.Ordinal) ? _byScope.GetValueOrDefault(scope + ",push") : null)
+                ?? _default;
         }
     }
 

@@ -31,6 +31,12 @@ public sealed partial class CheckDockerfile
     /// <summary><c>MultiArchCheckBaseImagePlatforms</c>: ask the registries whether each base image offers every platform.</summary>
     public bool CheckBaseImagePlatforms { get; set; }
 
+    /// <summary>
+    /// Which checks: <c>All</c> (default, what <c>-t:CheckDockerfile</c> runs), <c>WithoutEmulation</c> (the pipeline,
+    /// before the preflight) or <c>EmulationOnly</c> (the pipeline, after the preflight, with the builder's native platforms).
+    /// </summary>
+    public string Scope { get; set; } = "";
+
     /// <summary>Registries reached over plain HTTP besides loopback ones.</summary>
     public string InsecureRegistries { get; set; } = "";
 

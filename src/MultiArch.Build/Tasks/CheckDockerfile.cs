@@ -23,13 +23,14 @@ public sealed partial class CheckDockerfile : MultiArchTask
             TargetPlatforms = TaskInputs.Platforms(Platforms),
             NativePlatforms = native.Count > 0 ? native : [OciPlatform.Host()],
             BuildTarget = string.IsNullOrWhiteSpace(BuildTarget) ? null : BuildTarget.Trim(),
+            Scope = Enum.TryParse<DockerfileCheckScope>(Scope.Trim(), ignoreCase: true, out var scope) && Enum.IsDefined(scope) ? scope : DockerfileCheckScope.All,
             BuildArgs = BuildArgs.GroupBy(a => a.ItemSpec, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().GetMetadata("Value"), StringComparer.Ordinal),
         };
 
         KeepOutOfLogs(BuildArgs.Where(a => Buildx.BuildRequest.IsSensitiveName(a.ItemSpec)).Select(a => a.GetMetadata("Value")));
         var dockerfile = TaskInputs.FullPath("ContainerDockerfile", Dockerfile, required: true, file: true)!;
         var diagnostics = DockerfileChecker.Check(dockerfile, options, out var document).ToList();
-        if (CheckBaseImagePlatforms && document is not null)
+        if (CheckBaseImagePlatforms && document is not null && options.Scope != DockerfileCheckScope.EmulationOnly)
         {
             var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout));
             diagnostics.AddRange(await BaseImagePlatformCheck.CheckAsync(document, options, session.ClientFor, cancellationToken));

@@ -76,6 +76,34 @@ public sealed class BuildContainerImageTests
         Assert.IsTrue(items.All(i => i.GetProperty("ManifestDigest").GetString()!.StartsWith("sha256:", StringComparison.Ordinal)));
     }
 
+    /// <summary>
+    /// One registry session for the whole build: the preflight's ping is the only one, and the index the build
+    /// pushed reaches validation and tagging without being read from the registry again (the request log says so).
+    /// </summary>
+    [TestMethod]
+    [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.Emulation, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
+    public async Task One_registry_session_carries_the_pushed_index_to_validation_and_tagging()
+    {
+        var (project, repository) = await OperatorAsync("linux/amd64;linux/arm64");
+
+        var result = await project.DotnetAsync("build", project.ProjectFile, "-nodeReuse:false", "-v:diag", "-p:ContainerCli=podman", $"-p:ContainerRegistry={Environments.Registry}");
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        var requests = result.Output.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Replace(l.Trim(), @"\s*\(TaskId:\d+\)$", string.Empty)).Where(l => l.Contains($"http://{Environments.Registry}/v2/", StringComparison.Ordinal) && l.Contains(" -> ", StringComparison.Ordinal)).ToList();
+        // The index goes up last of the manifests pushed by digest.
+        var index = requests.Last(l => l.StartsWith("PUT", StringComparison.Ordinal) && l.Contains($"/{repository}/manifests/sha256:", StringComparison.Ordinal));
+        var indexDigest = index[(index.IndexOf("/manifests/", StringComparison.Ordinal) + 11)..index.IndexOf(' ', index.IndexOf("/manifests/", StringComparison.Ordinal))];
+
+        Assert.AreEqual(1, requests.Count(l => l.StartsWith($"GET http://{Environments.Registry}/v2/ ", StringComparison.Ordinal)), "one ping: " + string.Join("\n", requests));
+        Assert.AreEqual(0, requests.Count(l => l.StartsWith("GET", StringComparison.Ordinal) && l.Contains("/manifests/", StringComparison.Ordinal)), "no manifest read back: " + string.Join("\n", requests));
+        Assert.IsTrue(requests.Any(l => l.StartsWith("PUT", StringComparison.Ordinal) && l.EndsWith($"/{repository}/manifests/v1 -> 201", StringComparison.Ordinal)), string.Join("\n", requests));
+        Assert.IsTrue(requests.Any(l => l.StartsWith("GET", StringComparison.Ordinal) && l.Contains("/blobs/", StringComparison.Ordinal)), "validation still reads configs and layers from the registry");
+
+        // What was tagged is what the registry holds.
+        using var client = new RegistryClient(Environments.Registry);
+        Assert.AreEqual(indexDigest, (await client.GetManifestAsync(repository, "v1", default)).Digest.ToString());
+    }
+
     [TestMethod]
     [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.Emulation, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
     public async Task A_tag_never_names_an_image_that_failed_validation()

@@ -1,3 +1,4 @@
+using MultiArch.Build.Platforms;
 using MultiArch.Build.Tests.Infrastructure;
 
 namespace MultiArch.Build.Tests.Targets;
@@ -103,6 +104,29 @@ public sealed class CheckDockerfileTargetTests
         Assert.AreEqual(0, clean.WarningCodes.Count, clean.Describe());
         CollectionAssert.AreEqual(new[] { "MULTIARCH2001" }, wrongTarget.ErrorCodes.ToArray(), wrongTarget.Describe());
         CollectionAssert.AreEqual(new[] { "MULTIARCH2013" }, missingTarget.ErrorCodes.ToArray(), missingTarget.Describe());
+    }
+
+    /// <summary>
+    /// In the pipeline the emulation checks wait for the preflight: they are judged once, against the platforms
+    /// the builder runs natively (podman's: this machine's), after the preflight has spoken.
+    /// </summary>
+    [TestMethod]
+    [Requires(RequiresAttribute.Podman)]
+    public async Task In_the_pipeline_the_emulation_checks_follow_the_preflight()
+    {
+        var project = await OperatorProjectAsync("FROM alpine\nRUN apk add curl\n", "<ContainerCli>podman</ContainerCli><MultiArchNativePlatforms></MultiArchNativePlatforms>");
+
+        var result = await project.MSBuildAsync("_MultiArchBeginPipeline;CheckDockerfile;PreflightContainerBuild;CheckDockerfileEmulation", null, null, "-v:d");
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        var lines = result.Output.Split('\n');
+        var emulated = lines.Select((line, at) => (line, at)).Where(l => l.line.Contains("MULTIARCH2007:", StringComparison.Ordinal) && !l.line.Contains("Task Parameter", StringComparison.Ordinal)).ToList();
+        Assert.AreEqual(1, emulated.Count, "judged once: " + result.Describe());
+        var preflightDone = Array.FindIndex(lines, l => l.Contains("Done building target \"PreflightContainerBuild\"", StringComparison.Ordinal));
+        Assert.IsTrue(preflightDone >= 0 && preflightDone < emulated[0].at, "judged after the preflight: " + result.Describe());
+        var judged = emulated[0].line[emulated[0].line.IndexOf("(QEMU) for ", StringComparison.Ordinal)..];
+        StringAssert.Contains(judged, "linux/arm64");
+        Assert.IsFalse(judged.Contains($"{OciPlatform.Host()}:", StringComparison.Ordinal) || judged.Contains($"{OciPlatform.Host()},", StringComparison.Ordinal), "this machine's own platform runs natively: " + judged);
     }
 
     [TestMethod]

@@ -76,6 +76,40 @@ public sealed class CheckDockerfileTaskTests
     }
 
     [TestMethod]
+    public void The_pipeline_splits_the_checks_around_the_preflight()
+    {
+        // Emulated RUN steps (MULTIARCH2007, 2008 for dotnet) and an undeclared $TARGETARCH (MULTIARCH2004) in one file.
+        var path = Write("FROM alpine\nRUN dotnet publish -c Release\nRUN echo $TARGETARCH\n");
+        CheckDockerfile Task(string scope, string native) => new()
+        {
+            BuildEngine = new RecordingBuildEngine(),
+            Dockerfile = path,
+            Platforms = Platforms("linux/amd64", "linux/arm64"),
+            NativePlatforms = native,
+            Scope = scope,
+        };
+
+        var all = Task("", "linux/amd64");
+        var before = Task("WithoutEmulation", "linux/amd64");
+        var after = Task("EmulationOnly", "linux/amd64");
+        var afterNative = Task("EmulationOnly", "linux/amd64,linux/arm64");
+        foreach (var task in new[] { all, before, after, afterNative })
+        {
+            task.Execute();
+        }
+
+        string[] Codes(CheckDockerfile task) => ((RecordingBuildEngine)task.BuildEngine).Errors.Select(e => e.Code)
+            .Concat(((RecordingBuildEngine)task.BuildEngine).Warnings.Select(w => w.Code))
+            .Concat(((RecordingBuildEngine)task.BuildEngine).Messages.Select(m => m.Code).Where(c => c is not null))
+            .Distinct().Order().ToArray()!;
+        CollectionAssert.IsSubsetOf(new[] { "MULTIARCH2004", "MULTIARCH2007", "MULTIARCH2008" }, Codes(all));
+        CollectionAssert.DoesNotContain(Codes(before), "MULTIARCH2007");
+        CollectionAssert.Contains(Codes(before), "MULTIARCH2004");
+        CollectionAssert.AreEquivalent(new[] { "MULTIARCH2007", "MULTIARCH2008" }, Codes(after));
+        Assert.AreEqual(0, Codes(afterNative).Length, "a builder that runs arm64 natively emulates nothing");
+    }
+
+    [TestMethod]
     public void Severity_overrides_promote_demote_and_silence()
     {
         var path = Write("FROM --platform=$BUILDPLATFORM alpine\nRUN echo $TARGETARCH\n");
