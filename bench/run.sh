@@ -37,7 +37,7 @@ fi
 rm -rf "$work"
 
 # bench/publish.sh owns its own section of docs/benchmarks.md: keep it.
-kept=$(sed -n '/<!-- publish-bench:begin -->/,/<!-- publish-bench:end -->/p' docs/benchmarks.md 2>/dev/null || true)
+kept_publish=$(sed -n '/<!-- publish-bench:begin -->/,/<!-- publish-bench:end -->/p' docs/benchmarks.md 2>/dev/null || true)
 # A second image of real glibc programs and libraries (Debian's libc6, zlib1g, pigz for amd64 and arm64,
 # downloaded by build/env/install.sh), whose entrypoint needs an interpreter and libraries: the start-up check's cost.
 dynamic="$MULTIARCH_TEST_REGISTRY/bench/dynamic:v1"
@@ -56,6 +56,9 @@ rm -rf "$work"
 
 table=$(mktemp)
 dotnet run -c Release --project bench/MultiArch.Build.Bench -- "$image" "$platforms" "$iterations" "$table" "$dynamic" "$dynamic_platforms"
+# Sections other benchmarks write (bench/push-blob.sh) are kept.
+kept=$(mktemp)
+sed -n '/^<!-- push-blob/,$p' docs/benchmarks.md > "$kept" 2>/dev/null || true
 {
   echo "# Benchmarks"
   echo
@@ -75,7 +78,8 @@ dotnet run -c Release --project bench/MultiArch.Build.Bench -- "$image" "$platfo
   echo "The start-up check (ELF interpreter and shared libraries resolved per platform) is measured on the busybox"
   echo "image (static: nothing to resolve) and on \\`$dynamic\\` (Debian's libc6, zlib1g and pigz for amd64 and"
   echo "arm64: about 3 MiB compressed per platform), with and without it."
-  if [ -n "$kept" ]; then echo; echo "$kept"; fi
+  if [ -n "$kept_publish" ]; then echo; echo "$kept_publish"; fi
+  if [ -s "$kept" ]; then echo; cat "$kept"; fi
 } > docs/benchmarks.md
-rm -f "$table"
+rm -f "$table" "$kept"
 echo "wrote docs/benchmarks.md" >&2

@@ -109,9 +109,10 @@ internal static class BuildCommands
         // --layers=false: podman 4.3's layer cache hands the first platform's image to the next platform when
         // their steps match (FROM scratch + COPY), so the manifest list loses a platform and the image that is
         // left carries the other platform's config. The validator caught it (MULTIARCH5001 + MULTIARCH5005).
+        // --force-rm: a failed step's working container is removed too (podman keeps it by default).
         var args = new List<string>
         {
-            "build", "--platform", string.Join(",", r.Platforms.Select(p => p.ToString())), "--manifest", manifestName, "--file", r.Dockerfile, "--layers=false",
+            "build", "--platform", string.Join(",", r.Platforms.Select(p => p.ToString())), "--manifest", manifestName, "--file", r.Dockerfile, "--layers=false", "--force-rm",
         };
         if (r.Target is { Length: > 0 })
         {
@@ -122,12 +123,6 @@ internal static class BuildCommands
         {
             // podman's equivalent of SOURCE_DATE_EPOCH: the created time and every file time in the new layers.
             args.AddRange(["--timestamp", epoch.ToString(CultureInfo.InvariantCulture)]);
-        }
-
-        if (r.InsecureRegistries.Count > 0)
-        {
-            // podman has no per-registry switch on the command line; base images from plain-HTTP registries need this.
-            args.Add("--tls-verify=false");
         }
 
         AddCommon(args, r, annotations: false);

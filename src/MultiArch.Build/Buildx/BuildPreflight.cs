@@ -22,6 +22,9 @@ internal sealed record PreflightRequest
 
     public required BuildOutputKind Output { get; init; }
 
+    /// <summary>Whether this machine's CPU has an x86-64 level (v2-v4); tests replace /proc/cpuinfo.</summary>
+    public Func<string?, bool> CpuHasLevel { get; init; } = BuildPreflight.HostCpuHasLevel;
+
     /// <summary>Where binfmt_misc handlers are registered (for podman's emulation check).</summary>
     public string BinfmtDirectory { get; init; } = "/proc/sys/fs/binfmt_misc";
 }
@@ -60,23 +63,44 @@ internal sealed class BuildPreflight(IProcessRunner processes)
         if (cli == "")
         {
             var buildx = buildxVersion = await TryAsync("docker", ["buildx", "version"], cancellationToken).ConfigureAwait(false);
+            string why;
+            var fallback = false;
             if (buildx is { Succeeded: true })
             {
-                cli = "docker";
-                messages.Add(Diagnostic.Info(nameof(Strings.ContainerCliChosen), "docker buildx", "docker buildx works"));
+                try
+                {
+                    var docker = await DockerPreflightAsync(request, [], buildxVersion, cancellationToken).ConfigureAwait(false);
+                    messages.Add(Diagnostic.Info(nameof(Strings.ContainerCliChosen), "docker buildx", "docker buildx works"));
+                    messages.AddRange(docker.Messages);
+                    return docker with { Messages = messages };
+                }
+                catch (BuildException ex) when (ex.ResourceName is nameof(Strings.DaemonUnreachable))
+                {
+                    // buildx is installed but its daemon is down: podman needs no daemon, so it can still build.
+                    why = $"the docker daemon cannot be reached ({ex.Arguments[0]})";
+                    var podman = await TryAsync("podman", ["version", "--format", "{{.Client.Version}}"], cancellationToken).ConfigureAwait(false);
+                    if (podman is not { Succeeded: true })
+                    {
+                        throw;
+                    }
+
+                    fallback = true;
+                }
             }
             else
             {
                 var podman = await TryAsync("podman", ["version", "--format", "{{.Client.Version}}"], cancellationToken).ConfigureAwait(false);
                 if (podman is not { Succeeded: true })
                 {
-                    var why = buildx is null ? "docker is not installed" : $"docker buildx does not work ({FirstLine(buildx)})";
-                    throw new BuildException(nameof(Strings.NoContainerCli), why + (podman is null ? "; podman is not installed" : $"; podman does not work ({FirstLine(podman)})"));
+                    var missing = buildx is null ? "docker is not installed" : $"docker buildx does not work ({FirstLine(buildx)})";
+                    throw new BuildException(nameof(Strings.NoContainerCli), missing + (podman is null ? "; podman is not installed" : $"; podman does not work ({FirstLine(podman)})"));
                 }
 
-                cli = "podman";
-                messages.Add(Diagnostic.Info(nameof(Strings.ContainerCliChosen), "podman", buildx is null ? "docker is not installed" : "docker buildx is not available"));
+                why = buildx is null ? "docker is not installed" : "docker buildx is not available";
             }
+
+            messages.Add(fallback ? Diagnostic.Info(nameof(Strings.ContainerCliFallback), why) : Diagnostic.Info(nameof(Strings.ContainerCliChosen), "podman", why));
+            return PodmanPreflight(request, messages);
         }
 
         return cli == "podman"
@@ -84,23 +108,94 @@ internal sealed class BuildPreflight(IProcessRunner processes)
             : await DockerPreflightAsync(request, messages, buildxVersion, cancellationToken).ConfigureAwait(false);
     }
 
-    private PreflightResult PodmanPreflight(PreflightRequest request, List<Diagnostic> messages)
+    /// <summary>
+    /// Why no engine of <paramref name="cli"/> can build <paramref name="platform"/> however it is set up, or null:
+    /// images are Linux or Windows images, podman builds Linux ones only, and an x86-64 level (amd64/v2-v4) runs on
+    /// the CPUs that have it, which emulation does not change.
+    /// </summary>
+    public static string? NeverBuildable(ContainerCliKind cli, OciPlatform platform, OciPlatform host, Func<string?, bool> cpuHasLevel)
     {
-        if (request.Output == BuildOutputKind.Load && request.Platforms.Count > 1)
+        if (platform.Os is not ("linux" or "windows"))
         {
-            throw new BuildException(nameof(Strings.MultiPlatformLoad), request.Platforms.Count);
+            return $"container images run on Linux or Windows, and no builder makes a {platform.Os} image; build {platform.Os} binaries outside the image, or drop {platform}";
         }
 
+        if (platform.Os == "windows")
+        {
+            return cli == ContainerCliKind.Podman
+                ? $"podman builds Linux images only, and a Windows image needs a Windows build host; drop {platform} from the platforms"
+                : null;
+        }
+
+        if (platform.Architecture == "amd64" && platform.Variant is { Length: > 0 } level && host.Architecture == "amd64" && !cpuHasLevel(level))
+        {
+            return $"x86-64-{level} runs only on CPUs that have that level's instructions, and this machine's CPU lacks them; build on such a machine, or ask for linux/amd64 (which runs on every x86-64 CPU)";
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether this machine's CPU has the x86-64 micro-architecture level (v1-v4), from /proc/cpuinfo's flags.</summary>
+    public static bool HostCpuHasLevel(string? level) => CpuHasLevel(level, ReadCpuFlags());
+
+    public static bool CpuHasLevel(string? level, IReadOnlySet<string> flags)
+    {
+        string[] v2 = ["cx16", "lahf_lm", "popcnt", "sse4_1", "sse4_2", "ssse3"];
+        string[] v3 = [.. v2, "avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"];
+        string[] v4 = [.. v3, "avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"];
+        var needed = level switch
+        {
+            null or "" or "v1" => [],
+            "v2" => v2,
+            "v3" => v3,
+            "v4" => v4,
+            _ => null,
+        };
+        return needed is not null && needed.All(flags.Contains);
+    }
+
+    private static IReadOnlySet<string> ReadCpuFlags()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal));
+            return line is null ? new HashSet<string>() : line[(line.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new HashSet<string>();
+        }
+    }
+
+    /// <summary>
+    /// podman needs no daemon or builder: each platform is native, an x86-64 level this CPU has, 386 on amd64, or
+    /// emulated by a registered QEMU binfmt handler. A multi-platform ContainerLoad keeps the manifest list in
+    /// podman's own storage, so podman has no MULTIARCH3009 (that is a docker image store's limit).
+    /// </summary>
+    private PreflightResult PodmanPreflight(PreflightRequest request, List<Diagnostic> messages)
+    {
         var host = OciPlatform.Host();
         var native = new List<OciPlatform> { host };
         foreach (var platform in request.Platforms.Where(p => !native.Contains(p)))
         {
+            if (NeverBuildable(ContainerCliKind.Podman, platform, host, request.CpuHasLevel) is { } never)
+            {
+                throw new BuildException(nameof(Strings.PlatformNeverBuildable), platform, "podman", never);
+            }
+
+            if (platform.Os == host.Os && platform.Architecture == host.Architecture)
+            {
+                // An x86-64 level (checked above) or a variant of the host's own architecture: runs natively.
+                native.Add(platform);
+                continue;
+            }
+
             var handler = QemuHandler(platform);
             var path = Path.Combine(request.BinfmtDirectory, "qemu-" + handler);
             var registered = handler is not null && File.Exists(path) && File.ReadAllText(path).StartsWith("enabled", StringComparison.Ordinal);
             if (!registered && !(host.Architecture == "amd64" && platform.Architecture == "386"))
             {
-                throw new BuildException(nameof(Strings.PlatformNotBuildable), "podman", platform, host, platform.Architecture);
+                throw new BuildException(nameof(Strings.PodmanPlatformNotBuildable), platform, host, handler ?? platform.Architecture);
             }
         }
 
@@ -163,6 +258,16 @@ internal sealed class BuildPreflight(IProcessRunner processes)
         var buildable = builder.Nodes.Where(n => n.IsRunning).SelectMany(n => n.Platforms).Distinct().ToList();
         foreach (var platform in request.Platforms)
         {
+            if (!buildable.Contains(platform) && NeverBuildable(ContainerCliKind.Docker, platform, OciPlatform.Host(), request.CpuHasLevel) is { } never)
+            {
+                throw new BuildException(nameof(Strings.PlatformNeverBuildable), platform, $"builder '{builder.Name}'", never);
+            }
+
+            if (!buildable.Contains(platform) && platform.Os == "windows")
+            {
+                throw new BuildException(nameof(Strings.PlatformNeverBuildable), platform, $"builder '{builder.Name}'", $"it has no Windows node (it builds {string.Join(", ", buildable)}); QEMU cannot run Windows, so add a node on a Windows host (docker buildx create --append --name {builder.Name} ...) or drop {platform}");
+            }
+
             if (!buildable.Contains(platform))
             {
                 throw new BuildException(nameof(Strings.PlatformNotBuildable), builder.Name, platform, buildable.Count == 0 ? "nothing" : string.Join(", ", buildable), platform.Architecture);
@@ -188,6 +293,13 @@ internal sealed class BuildPreflight(IProcessRunner processes)
         }
 
         var result = await processes.RunAsync(new ProcessSpec("docker", args), null, cancellationToken).ConfigureAwait(false);
+
+        // With the daemon down, buildx inspect --bootstrap still exits 0 and prints the docker CLI's complaint.
+        if (DaemonDown(result) is { } complaint)
+        {
+            throw new BuildException(nameof(Strings.DaemonUnreachable), complaint);
+        }
+
         if (!result.Succeeded)
         {
             throw new BuildException(nameof(Strings.BuilderUnavailable), name ?? "(current)", result.Tail(3));
@@ -234,6 +346,12 @@ internal sealed class BuildPreflight(IProcessRunner processes)
     }
 
     private static string FirstLine(ProcessResult result) => result.Tail(1);
+
+    /// <summary>The docker CLI's "Cannot connect to the Docker daemon" line (or the permission error on its socket), or null.</summary>
+    private static string? DaemonDown(ProcessResult result)
+        => (result.StandardError + "\n" + result.StandardOutput).Split('\n', StringSplitOptions.TrimEntries)
+            .FirstOrDefault(l => l.Contains("Cannot connect to the Docker daemon", StringComparison.OrdinalIgnoreCase)
+                || (l.Contains("permission denied", StringComparison.OrdinalIgnoreCase) && l.Contains("docker.sock", StringComparison.Ordinal)));
 
     /// <summary>The qemu-user binfmt handler name for a platform (qemu-aarch64 for linux/arm64).</summary>
     public static string? QemuHandler(OciPlatform platform) => platform.Architecture switch

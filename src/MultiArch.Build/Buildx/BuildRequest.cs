@@ -84,13 +84,26 @@ internal sealed record BuildRequest
 
     public string? MetadataFile { get; init; }
 
-    /// <summary>Registries reached over plain HTTP (podman pulls base images with --tls-verify=false from them).</summary>
+    /// <summary>
+    /// Registries reached over plain HTTP: the insecure ones and the loopback registries the Dockerfile's FROM lines
+    /// name. podman pulls from these (and only these) over HTTP, through a registries.conf for the build.
+    /// </summary>
     public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
+
+    /// <summary>Where podman's registries.conf for this build is written (next to the other intermediate files).</summary>
+    public string? RegistriesConfPath { get; init; }
 
     /// <summary>Values to keep out of logged command lines: build args whose name says they are secret.</summary>
     public IReadOnlyList<string> SensitiveValues
         => BuildArgs.Where(a => IsSensitiveName(a.Key)).Select(a => a.Value).Where(v => v.Length > 0).ToList();
 
+    /// <summary>
+    /// Whether a build argument's name says its value is secret: <c>*PASS*</c> (PASSWORD, PASSWD, PASSPHRASE),
+    /// <c>*PWD*</c>, <c>*PAT</c> (a personal access token: GITHUB_PAT), <c>*TOKEN*</c>, <c>*SECRET*</c>,
+    /// <c>*KEY*</c>, <c>*CREDENTIAL*</c>, <c>*AUTH*</c>, in any case. A false alarm only masks a harmless value.
+    /// </summary>
     public static bool IsSensitiveName(string name)
-        => new[] { "TOKEN", "PASSWORD", "PASSWD", "SECRET", "APIKEY", "API_KEY", "CREDENTIAL", "PRIVATE_KEY" }.Any(s => name.Contains(s, StringComparison.OrdinalIgnoreCase));
+        => SensitiveParts.Any(s => name.Contains(s, StringComparison.OrdinalIgnoreCase)) || name.TrimEnd().EndsWith("PAT", StringComparison.OrdinalIgnoreCase);
+
+    private static readonly string[] SensitiveParts = ["PASS", "PWD", "TOKEN", "SECRET", "KEY", "CREDENTIAL", "AUTH"];
 }

@@ -51,6 +51,16 @@ internal sealed class ImageBuilder(IProcessRunner processes)
             case BuildOutputKind.Archive:
                 return new BuildOutcome(BuildOutputKind.Archive, request.ArchivePath, null);
             default:
+                // buildx --load exits 0 on some failures to hand the image over: ask the engine for every tag.
+                foreach (var tag in request.Tags)
+                {
+                    var inspect = await processes.RunAsync(new ProcessSpec("docker", ["image", "inspect", "--format", "{{.Id}}", tag]), null, cancellationToken).ConfigureAwait(false);
+                    if (!inspect.Succeeded)
+                    {
+                        throw new BuildException(nameof(Strings.LoadNotFound), "docker", tag);
+                    }
+                }
+
                 return new BuildOutcome(request.Output, null, null);
         }
     }
@@ -61,10 +71,13 @@ internal sealed class ImageBuilder(IProcessRunner processes)
         // A manifest list of this name from an earlier build would collect stale entries: start afresh.
         var manifest = "localhost/multiarch-build-" + Guid.NewGuid().ToString("N")[..12];
         var archive = request.ArchivePath!;
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(archive))!);
-        if (File.Exists(archive))
+        if (request.Output != BuildOutputKind.Load)
         {
-            File.Delete(archive);
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(archive))!);
+            if (File.Exists(archive))
+            {
+                File.Delete(archive);
+            }
         }
 
         // podman leaves a cancelled RUN step running outside its process tree: run the build's containers
@@ -76,9 +89,35 @@ internal sealed class ImageBuilder(IProcessRunner processes)
             buildArgs.Insert(1, $"--cgroup-parent={cgroup}");
         }
 
+        // Base images from plain-HTTP registries: an insecure entry for each in a registries.conf for this build.
+        var environment = new Dictionary<string, string?>();
+        if (request.InsecureRegistries.Count > 0 && request.RegistriesConfPath is { } confPath)
+        {
+            var current = PodmanRegistriesConf.CurrentPath();
+            var text = PodmanRegistriesConf.WithInsecure(current is null ? string.Empty : await File.ReadAllTextAsync(current, cancellationToken).ConfigureAwait(false), request.InsecureRegistries);
+            if (text is not null)
+            {
+                await File.WriteAllTextAsync(confPath, text, cancellationToken).ConfigureAwait(false);
+                environment["CONTAINERS_REGISTRIES_CONF"] = confPath;
+            }
+            else if (current is not null && (await File.ReadAllTextAsync(current, cancellationToken).ConfigureAwait(false)).Contains("[registries.", StringComparison.Ordinal))
+            {
+                // The old v1 format cannot take a v2 entry: only then the build-wide switch.
+                buildArgs.Insert(1, "--tls-verify=false");
+            }
+        }
+
+        var before = await PodmanImagesAsync(cancellationToken).ConfigureAwait(false);
+        var keep = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            await RunAsync("podman", buildArgs, request, onLine, "podman build", cancellationToken).ConfigureAwait(false);
+            await RunAsync("podman", buildArgs, request, onLine, "podman build", cancellationToken, environment).ConfigureAwait(false);
+            if (request.Output == BuildOutputKind.Load)
+            {
+                keep = await PodmanLoadAsync(request, manifest, onLine, cancellationToken).ConfigureAwait(false);
+                return new BuildOutcome(BuildOutputKind.Load, null, null);
+            }
+
             await RunAsync("podman", BuildCommands.PodmanPushArchive(manifest, archive), request, onLine, "podman manifest push", cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cgroup is not null)
@@ -88,20 +127,85 @@ internal sealed class ImageBuilder(IProcessRunner processes)
         }
         finally
         {
-            await processes.RunAsync(new ProcessSpec("podman", ["manifest", "rm", manifest]), null, CancellationToken.None).ConfigureAwait(false);
+            await PodmanCleanUpAsync(manifest, before, keep).ConfigureAwait(false);
         }
 
         return new BuildOutcome(BuildOutputKind.Archive, archive, null);
     }
 
-    private async Task RunAsync(string file, IReadOnlyList<string> args, BuildRequest request, Action<ProcessLine> onLine, string what, CancellationToken cancellationToken)
+    /// <summary>
+    /// ContainerLoad with podman: the result stays in podman's own storage under the tags. One platform: its image
+    /// is tagged; several: the manifest list is. Then podman is asked whether each tag is there: nothing is
+    /// reported loaded that podman does not hold. Returns the image ids to keep.
+    /// </summary>
+    private async Task<HashSet<string>> PodmanLoadAsync(BuildRequest request, string manifest, Action<ProcessLine> onLine, CancellationToken cancellationToken)
     {
-        var spec = new ProcessSpec(file, args) { Secrets = request.SensitiveValues, WorkingDirectory = request.Context };
+        var tags = request.Tags.Count > 0 ? request.Tags : [$"{request.Repository}:latest"];
+        var instances = await PodmanInstancesAsync(manifest, cancellationToken).ConfigureAwait(false);
+        var images = await PodmanImagesAsync(cancellationToken).ConfigureAwait(false);
+        var keep = images.Where(i => instances.Contains(i.Digest)).Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        var source = request.Platforms.Count == 1 && keep.Count == 1 ? keep.Single() : manifest;
+        await RunAsync("podman", ["tag", source, .. tags], request, onLine, "podman tag", cancellationToken).ConfigureAwait(false);
+        foreach (var tag in tags)
+        {
+            var exists = await processes.RunAsync(new ProcessSpec("podman", source == manifest ? ["manifest", "exists", tag] : ["image", "exists", tag]), null, cancellationToken).ConfigureAwait(false);
+            if (!exists.Succeeded)
+            {
+                throw new BuildException(nameof(Strings.LoadNotFound), "podman", tag);
+            }
+        }
+
+        return keep;
+    }
+
+    /// <summary>
+    /// Removes what this build created and no longer needs: its manifest list's name, and the per-platform images it
+    /// built that are untagged and were not there before the build. Nothing else: not the base images it pulled,
+    /// not an image that existed before, not an image something tagged meanwhile, not a loaded image.
+    /// </summary>
+    private async Task PodmanCleanUpAsync(string manifest, IReadOnlyList<PodmanImage> before, IReadOnlySet<string> keep)
+    {
+        try
+        {
+            var instances = await PodmanInstancesAsync(manifest, CancellationToken.None).ConfigureAwait(false);
+            await processes.RunAsync(new ProcessSpec("podman", ["manifest", "rm", manifest]), null, CancellationToken.None).ConfigureAwait(false);
+            var existed = before.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+            var created = (await PodmanImagesAsync(CancellationToken.None).ConfigureAwait(false))
+                .Where(i => instances.Contains(i.Digest) && i.Untagged && !existed.Contains(i.Id) && !keep.Contains(i.Id))
+                .Select(i => i.Id)
+                .ToList();
+            if (created.Count > 0)
+            {
+                await processes.RunAsync(new ProcessSpec("podman", ["rmi", .. created]), null, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (ToolNotFoundException)
+        {
+            // podman is gone: nothing to clean.
+        }
+    }
+
+    private async Task<HashSet<string>> PodmanInstancesAsync(string manifest, CancellationToken cancellationToken)
+    {
+        var inspect = await processes.RunAsync(new ProcessSpec("podman", ["manifest", "inspect", manifest]), null, cancellationToken).ConfigureAwait(false);
+        return inspect.Succeeded ? PodmanImage.InstanceDigests(inspect.StandardOutput) : [];
+    }
+
+    private async Task<IReadOnlyList<PodmanImage>> PodmanImagesAsync(CancellationToken cancellationToken)
+    {
+        var images = await processes.RunAsync(new ProcessSpec("podman", ["images", "--all", "--format", "json"]), null, cancellationToken).ConfigureAwait(false);
+        return images.Succeeded ? PodmanImage.ParseList(images.StandardOutput) : [];
+    }
+
+    private async Task RunAsync(string file, IReadOnlyList<string> args, BuildRequest request, Action<ProcessLine> onLine, string what, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var spec = new ProcessSpec(file, args) { Secrets = request.SensitiveValues, WorkingDirectory = request.Context, Environment = environment ?? new Dictionary<string, string?>() };
         onLine(new ProcessLine(ProcessStream.StandardOutput, spec.ToDisplayString()));
         var result = await processes.RunAsync(spec, onLine, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new BuildException(nameof(Strings.BuildFailed), what, result.ExitCode, result.Tail(12));
+            var output = (result.StandardOutput + "\n" + result.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            throw new BuildFailedException(what, result.ExitCode, result.Tail(12), output);
         }
     }
 }

@@ -45,6 +45,30 @@ internal enum DockerfileCheckScope
 /// </summary>
 internal static partial class DockerfileAnalyzer
 {
+    /// <summary>
+    /// What BuildKit refuses before it builds anything, reported at the line: two stages with one name (names are
+    /// compared case-insensitively, as BuildKit lower-cases them), and a FROM whose variables the global scope
+    /// leaves empty (only ARGs before the first FROM, and build args for them, reach a FROM line).
+    /// </summary>
+    private static void CheckStagesBuildKitRefuses(DockerfileDocument document, StageGraph graph, List<Diagnostic> findings)
+    {
+        var named = new Dictionary<string, DockerfileStage>(StringComparer.OrdinalIgnoreCase);
+        foreach (var stage in document.Stages)
+        {
+            if (stage.Name is { } name && !named.TryAdd(name, stage))
+            {
+                findings.Add(Diagnostic.Error(nameof(Strings.DuplicateStageName), name, named[name].From.Line).At(document.Path, stage.From.Line, 1));
+            }
+
+            var (undefined, expanded) = graph.ExpandFrom(stage.BaseImage);
+            var unusable = string.IsNullOrWhiteSpace(expanded) || expanded.StartsWith('/') || expanded.StartsWith(':') || expanded.EndsWith(':') || expanded.Contains("//", StringComparison.Ordinal);
+            if (undefined.Count > 0 && unusable)
+            {
+                findings.Add(Diagnostic.Error(nameof(Strings.FromVariableUndefined), stage.BaseImage, undefined[0], expanded).At(document.Path, stage.From.Line, 1));
+            }
+        }
+    }
+
     public static IReadOnlyList<Diagnostic> Analyze(DockerfileDocument document, DockerfileCheckOptions options)
     {
         var findings = new List<Diagnostic>();
@@ -54,6 +78,11 @@ internal static partial class DockerfileAnalyzer
         }
 
         var graph = new StageGraph(document, options.BuildArgs, options.BuildTarget);
+        if (options.Scope != DockerfileCheckScope.EmulationOnly)
+        {
+            CheckStagesBuildKitRefuses(document, graph, findings);
+        }
+
         if (graph.ImageStage is null)
         {
             var stages = string.Join(", ", document.Stages.Select(s => s.DisplayName));

@@ -153,6 +153,29 @@ internal sealed class StageGraph
         return origin;
     }
 
+    /// <summary>
+    /// The variables of a FROM line that the global scope leaves without a value (not a global ARG with a value, not
+    /// a build arg of a declared ARG, not an automatic platform arg), and the line as BuildKit would expand it.
+    /// </summary>
+    public (IReadOnlyList<string> Undefined, string Expanded) ExpandFrom(string text)
+    {
+        var undefined = new List<string>();
+        var expanded = VariableExpander.Expand(
+            text,
+            name =>
+            {
+                var value = GlobalValue(name, markers: true);
+                if (value is null && !AutomaticArgs.Contains(name))
+                {
+                    undefined.Add(name);
+                }
+
+                return value;
+            },
+            Document.EscapeCharacter);
+        return (undefined, expanded);
+    }
+
     /// <summary>Expands text with the global scope that FROM lines see (build args, global ARGs, automatic args).</summary>
     public string ExpandGlobal(string text, bool markers)
         => VariableExpander.Expand(text, name => GlobalValue(name, markers), Document.EscapeCharacter);

@@ -60,6 +60,12 @@ internal sealed partial record ImageReference(string Registry, string Repository
             var first = value[..firstSlash];
             if (first.Contains('.') || first.Contains(':') || first == "localhost")
             {
+                if (!RegistryHost.IsValid(first, out var hostReason))
+                {
+                    reason = $"the registry '{first}' is not usable: {hostReason}";
+                    return false;
+                }
+
                 registry = first;
                 value = value[(firstSlash + 1)..];
             }

@@ -41,9 +41,12 @@ internal static class ContainerPlatformResolver
 
     public static PlatformResolution Resolve(PlatformRequest request)
     {
+        // The container lists are the user's own words: one that is given but names nothing (";;;") is a mistake
+        // to report, not a reason to build for some other platform. The SDK's RuntimeIdentifier(s) are often
+        // composed from other properties, so an empty composition there falls through as before.
         var (source, raw) =
-            !IsBlank(request.ContainerPlatforms) ? (SourceContainerPlatforms, request.ContainerPlatforms!)
-            : !IsBlank(request.ContainerRuntimeIdentifiers) ? (SourceContainerRuntimeIdentifiers, request.ContainerRuntimeIdentifiers!)
+            !IsUnset(request.ContainerPlatforms) ? (SourceContainerPlatforms, request.ContainerPlatforms!)
+            : !IsUnset(request.ContainerRuntimeIdentifiers) ? (SourceContainerRuntimeIdentifiers, request.ContainerRuntimeIdentifiers!)
             : !IsBlank(request.RuntimeIdentifiers) ? (SourceRuntimeIdentifiers, request.RuntimeIdentifiers!)
             : !IsBlank(request.RuntimeIdentifier) ? (SourceRuntimeIdentifier, request.RuntimeIdentifier!)
             : (SourceHost, string.Empty);
@@ -138,6 +141,8 @@ internal static class ContainerPlatformResolver
         error = Diagnostic.Error(nameof(Strings.RuntimeIdentifierUnknown), entry, RuntimeIdentifierMap.Suggest(entry));
         return false;
     }
+
+    private static bool IsUnset(string? value) => string.IsNullOrWhiteSpace(value);
 
     private static bool IsBlank(string? value) => string.IsNullOrWhiteSpace(value) || Split(value).All(string.IsNullOrEmpty);
 }

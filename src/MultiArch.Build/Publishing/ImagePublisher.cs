@@ -67,9 +67,15 @@ internal sealed class ImagePublisher(RegistryClient client, string repository)
                 continue;
             }
 
-            // Blobs are read verified from the source; an upload holds one blob in memory at a time.
-            var bytes = await source.ReadBlobAsync(blob, long.MaxValue, cancellationToken).ConfigureAwait(false);
-            await client.PushBlobAsync(repository, blob.Digest, bytes, cancellationToken, skipIfPresent: false).ConfigureAwait(false);
+            // Streamed from the source to the registry (verified against its digest as it is read), never held
+            // whole in memory: a 1 GiB layer costs a buffer, not a gigabyte (bench/push-blob.sh).
+            await client.PushBlobAsync(
+                repository,
+                blob.Digest,
+                blob.Size,
+                async ct => await source.OpenBlobAsync(blob, ct).ConfigureAwait(false),
+                cancellationToken,
+                skipIfPresent: false).ConfigureAwait(false);
         }
     }
 

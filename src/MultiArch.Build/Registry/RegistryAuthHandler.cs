@@ -70,8 +70,8 @@ internal sealed class RegistryAuthHandler(string registry, ICredentialProvider c
         base.Dispose(disposing);
     }
 
-    /// <summary>A body that is a stream cannot be sent twice: such a request must find its token cached (an earlier request of the same scope).</summary>
-    private static bool CanResend(HttpRequestMessage request) => request.Content is null or ByteArrayContent;
+    /// <summary>A body read from a one-shot stream cannot be sent twice; a blob upload opens its source again per send. A push still finds its token cached (the POST that opened the upload has the same scope), so the blob is streamed once.</summary>
+    private static bool CanResend(HttpRequestMessage request) => request.Content is null or ByteArrayContent or BlobUploadContent;
 
     private AuthenticationHeaderValue? Cached(string? scope)
     {

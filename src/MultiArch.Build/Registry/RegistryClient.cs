@@ -11,13 +11,20 @@ internal sealed record RegistryOptions
     /// <summary>Hosts (host or host:port) reached over plain HTTP. Loopback hosts always are.</summary>
     public IReadOnlyCollection<string> InsecureRegistries { get; init; } = [];
 
-    /// <summary>Attempts per request for 429, 5xx and time-outs.</summary>
+    /// <summary>Attempts per request for 429 and 5xx answers and dropped connections (a time-out is not retried).</summary>
     public int MaxAttempts { get; init; } = 5;
 
     /// <summary>First back-off delay; doubled per attempt, with jitter. A Retry-After header wins (capped at 30 s).</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(100);
+    /// <summary>
+    /// How long one request may wait for the registry's answer (<c>ContainerRegistryTimeout</c>); for an upload, the
+    /// longest pause while its body is sent. A registry that accepts the connection and never answers fails after
+    /// this once: a time-out is not retried, so the whole wait is bounded by it.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = DefaultRequestTimeout;
+
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Largest manifest or index read (containerd's limit is 4 MiB).</summary>
     public long MaxManifestBytes { get; init; } = 4 * 1024 * 1024;
@@ -46,6 +53,11 @@ internal sealed class RegistryClient : IDisposable
     /// <param name="handler">The transport (tests pass an in-memory registry); authentication is layered on it here.</param>
     public RegistryClient(string registry, ICredentialProvider? credentials = null, RegistryOptions? options = null, HttpMessageHandler? handler = null, Action<string>? log = null)
     {
+        if (registry != ImageReference.DockerHub && !RegistryHost.IsValid(registry, out var reason))
+        {
+            throw new RegistryAddressException("the registry", registry, reason);
+        }
+
         Registry = registry;
         _options = options ?? new RegistryOptions();
         _log = log;
@@ -197,8 +209,16 @@ internal sealed class RegistryClient : IDisposable
         return true;
     }
 
-    /// <summary>Uploads a blob (POST then a monolithic PUT), unless the registry has it already.</summary>
-    public async Task PushBlobAsync(string repository, Digest digest, byte[] content, CancellationToken cancellationToken, bool skipIfPresent = true)
+    /// <summary>Uploads a small blob held in memory (a config); see the streamed overload.</summary>
+    public Task PushBlobAsync(string repository, Digest digest, byte[] content, CancellationToken cancellationToken, bool skipIfPresent = true)
+        => PushBlobAsync(repository, digest, content.Length, _ => Task.FromResult<Stream>(new MemoryStream(content, writable: false)), cancellationToken, skipIfPresent);
+
+    /// <summary>
+    /// Uploads a blob, unless the registry has it already: a POST that opens the upload (and, being of the push
+    /// scope, fetches the push token), then one monolithic PUT whose body is streamed from <paramref name="open"/>
+    /// with its length known. The blob is never held whole in memory; each attempt opens the stream afresh.
+    /// </summary>
+    public async Task PushBlobAsync(string repository, Digest digest, long length, Func<CancellationToken, Task<Stream>> open, CancellationToken cancellationToken, bool skipIfPresent = true)
     {
         if (skipIfPresent && await BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false))
         {
@@ -217,7 +237,7 @@ internal sealed class RegistryClient : IDisposable
         var separator = location.Query.Length > 0 ? "&" : "?";
         var target = new Uri($"{location}{separator}digest={Uri.EscapeDataString(digest.ToString())}");
         using var put = await SendAsync(
-            () => new HttpRequestMessage(HttpMethod.Put, target) { Content = new ByteArrayContent(content) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } } },
+            () => new HttpRequestMessage(HttpMethod.Put, target) { Content = new BlobUploadContent(open, length) },
             what,
             Scope(repository, push: true),
             cancellationToken).ConfigureAwait(false);
@@ -296,7 +316,7 @@ internal sealed class RegistryClient : IDisposable
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, string what, string? scope, CancellationToken cancellationToken)
     {
         var attempt = 0;
-        var last = "no answer";
+        string last;
         while (true)
         {
             attempt++;
@@ -315,20 +335,21 @@ internal sealed class RegistryClient : IDisposable
             HttpResponseMessage response;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.RequestTimeout);
+            if (request.Content is BlobUploadContent upload)
+            {
+                // A large upload may take longer than the time-out in all: only a pause that long ends it.
+                upload.Progress = () => timeout.CancelAfter(_options.RequestTimeout);
+            }
+
             try
             {
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                last = $"no answer within {_options.RequestTimeout.TotalSeconds:0} s";
-                if (attempt >= _options.MaxAttempts)
-                {
-                    throw new RegistryUnavailableException(Registry, what, attempt, last);
-                }
-
-                await DelayAsync(attempt, null, cancellationToken).ConfigureAwait(false);
-                continue;
+                // A registry that accepted the connection and said nothing for this long will not answer a retry
+                // sooner: fail now, so that the whole wait is one time-out, not one per attempt.
+                throw new RegistryTimeoutException(Registry, what, _options.RequestTimeout, ex);
             }
             catch (HttpRequestException ex) when (ex.InnerException is SocketException || ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
             {

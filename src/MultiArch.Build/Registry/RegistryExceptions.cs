@@ -30,3 +30,7 @@ internal sealed class RegistryProtocolException(string registry, string what, st
 /// <summary>A docker-credential helper that failed.</summary>
 internal sealed class CredentialHelperException(string helper, string registry, string detail)
     : MultiArchException(nameof(Strings.CredentialHelperFailed), helper, registry, detail);
+
+/// <summary>The registry accepted the connection but did not answer within the request time-out.</summary>
+internal sealed class RegistryTimeoutException(string registry, string what, TimeSpan timeout, Exception? inner)
+    : MultiArchException(nameof(Strings.RegistryTimeout), inner, registry, what, timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture));

@@ -72,6 +72,9 @@ public sealed partial class BuildContainerImage
 
     public string InsecureRegistries { get; set; } = "";
 
+    /// <summary><c>ContainerRegistryTimeout</c>: seconds one registry request may wait for an answer (default 60; 1-3600).</summary>
+    public string RegistryTimeout { get; set; } = "";
+
     [Required]
     public string IntermediateDirectory { get; set; } = "";
 

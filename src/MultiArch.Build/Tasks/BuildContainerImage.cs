@@ -2,6 +2,8 @@ using System.Globalization;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using MultiArch.Build.Buildx;
+using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Dockerfiles;
 using MultiArch.Build.Images;
 using MultiArch.Build.Oci;
 using MultiArch.Build.Processes;
@@ -16,7 +18,24 @@ public sealed partial class BuildContainerImage : MultiArchTask
     protected override async System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
     {
         var cli = Cli.Trim().Equals("podman", StringComparison.OrdinalIgnoreCase) ? ContainerCliKind.Podman : ContainerCliKind.Docker;
-        var registry = TaskInputs.Text(Registry)?.TrimEnd('/');
+        var address = TaskInputs.Registry(Registry);
+        var registry = address?.Host;
+        var registryOptions = TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout, address);
+        // Paths are checked before any tool starts: a missing context is not "podman could not be started".
+        var context = TaskInputs.FullPath("ContainerBuildContext", Context, required: false, file: false) ?? Directory.GetCurrentDirectory();
+        if (!Directory.Exists(context))
+        {
+            throw new MultiArchException(nameof(Strings.BuildContextMissing), Context, File.Exists(context.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)) ? "it is a file" : "nothing is there");
+        }
+
+        var dockerfile = TaskInputs.FullPath("ContainerDockerfile", Dockerfile, required: true, file: true)!;
+        var intermediate = TaskInputs.FullPath("IntermediateDirectory", IntermediateDirectory, required: true, file: false)!;
+        var archivePath = TaskInputs.FullPath("ContainerArchiveOutputPath", ArchiveOutputPath, required: false, file: true);
+        if (!File.Exists(dockerfile))
+        {
+            throw new MultiArchException(nameof(Strings.DockerfileNotFound), dockerfile);
+        }
+
         var output = registry is not null ? BuildOutputKind.Push : Load ? BuildOutputKind.Load : BuildOutputKind.Archive;
         var repository = registry is null ? Repository.Trim() : $"{registry}/{Repository.Trim()}";
 
@@ -30,7 +49,6 @@ public sealed partial class BuildContainerImage : MultiArchTask
         // Never the wall clock: the created label (and every timestamp) comes from SOURCE_DATE_EPOCH, or is left out.
         long? epoch = TaskInputs.Text(SourceDateEpoch) is { } e ? long.Parse(e, NumberStyles.None, CultureInfo.InvariantCulture) : null;
         var platforms = TaskInputs.Platforms(Platforms);
-        var registryOptions = TaskInputs.RegistryOptions(InsecureRegistries);
         if (registry is not null)
         {
             RegistrySession(registryOptions).DeclareDestination(registry);
@@ -39,8 +57,8 @@ public sealed partial class BuildContainerImage : MultiArchTask
         var request = new BuildRequest
         {
             Platforms = platforms,
-            Dockerfile = Dockerfile,
-            Context = Context,
+            Dockerfile = dockerfile,
+            Context = context,
             Target = TaskInputs.Text(Target),
             NamedContexts = NamedContexts.Select(c => new KeyValuePair<string, string>(c.ItemSpec, Path.GetFullPath(c.GetMetadata("Path")))).ToList(),
             Builder = TaskInputs.Text(Builder),
@@ -58,29 +76,56 @@ public sealed partial class BuildContainerImage : MultiArchTask
             Secrets = Secrets.Select(s => new BuildSecret(s.ItemSpec, TaskInputs.Text(s.GetMetadata("Source")), TaskInputs.Text(s.GetMetadata("Environment")))).ToList(),
             Output = output,
             Repository = repository,
-            Tags = tags.Select(t => $"{repository}:{t}").ToList(),
+            // A load without tags would leave an image nobody can name: it gets :latest, as docker build does.
+            Tags = (output == BuildOutputKind.Load ? tags.DefaultIfEmpty("latest") : tags).Select(t => $"{repository}:{t}").ToList(),
             TagAtBuild = !ValidateBeforeTag && cli == ContainerCliKind.Docker,
             ArchivePath = output == BuildOutputKind.Archive || cli == ContainerCliKind.Podman
-                ? (TaskInputs.Text(ArchiveOutputPath) ?? Path.Combine(IntermediateDirectory, "image.tar"))
+                ? (archivePath ?? Path.Combine(intermediate, "image.tar"))
                 : null,
-            MetadataFile = Path.Combine(IntermediateDirectory, "buildx-metadata.json"),
-            InsecureRegistries = registryOptions.InsecureRegistries.ToList(),
+            MetadataFile = Path.Combine(intermediate, "buildx-metadata.json"),
+            InsecureRegistries = registryOptions.InsecureRegistries.Concat(LoopbackBaseRegistries(dockerfile, BuildArgs, TaskInputs.Text(Target))).Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
+            RegistriesConfPath = Path.Combine(intermediate, "registries.conf"),
             SourceDateEpoch = epoch,
         };
-        Directory.CreateDirectory(IntermediateDirectory);
+        Directory.CreateDirectory(intermediate);
+
+        KeepOutOfLogs(request.SensitiveValues);
+        foreach (var secret in request.BuildArgs.Where(a => BuildRequest.IsSensitiveName(a.Key)).Select(a => a.Key).Distinct(StringComparer.Ordinal))
+        {
+            LogDiagnostic(Diagnostics.Diagnostic.Warning(nameof(Strings.SecretBuildArg), secret));
+        }
 
         var stampPath = TaskInputs.Text(StampFile);
         var previous = stampPath is null ? null : BuildStamp.Read(stampPath);
         var stamp = stampPath is null
             ? null
-            : BuildStamp.Describe(cli, request, new[] { IntermediateDirectory, request.ArchivePath, stampPath, stampPath + ".new" }.OfType<string>().ToList(), AdditionalInputs.Select(i => i.GetMetadata("FullPath")).ToList(), previous);
+            : BuildStamp.Describe(cli, request, new[] { intermediate, request.ArchivePath, stampPath, stampPath + ".new" }.OfType<string>().ToList(), AdditionalInputs.Select(i => i.GetMetadata("FullPath")).ToList(), previous);
 
         var described = stamp is not null && Incremental ? await UpToDateAsync(stamp, previous, request, registryOptions, cancellationToken) : null;
         UpToDate = described is not null;
         if (described is null)
         {
-            var built = await new ImageBuilder(ProcessRunner.Instance).BuildAsync(cli, request, line => Post(() => Log.LogMessage(MessageImportance.Normal, line.Text)), cancellationToken);
+            BuildOutcome built;
+            try
+            {
+                built = await new ImageBuilder(ProcessRunner.Instance).BuildAsync(cli, request, line => Post(() => Log.LogMessage(MessageImportance.Normal, Masked(line.Text))), cancellationToken);
+            }
+            catch (BuildFailedException ex)
+            {
+                // Point at the Dockerfile line the tool names, so that IDEs and CI annotate it.
+                var line = FailedLine(dockerfile, ex.Output);
+                LogDiagnostic(line is { } at ? ex.ToDiagnostic().At(dockerfile, at) : ex.ToDiagnostic());
+                Log.LogMessage(MessageImportance.Low, Masked(ex.ToString()));
+                return;
+            }
+
             described = await PublishAsync(built, request, registryOptions, cancellationToken);
+            if (built.Output == BuildOutputKind.Load)
+            {
+                // Only after the engine said it holds every tag (ImageBuilder asked it).
+                Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ImageLoaded), string.Join(", ", request.Tags), cli == ContainerCliKind.Podman ? "podman" : "docker", request.Platforms.Count == 1 ? "one platform" : $"a manifest list of {request.Platforms.Count} platforms");
+            }
+
             Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ImageBuilt), described?.Image ?? repository, string.Join(", ", platforms));
             if (stampPath is not null)
             {
@@ -240,5 +285,42 @@ public sealed partial class BuildContainerImage : MultiArchTask
 
         // The registry now holds the archive's bytes: describe them from the archive rather than reading them back.
         return await ImageDescription.ReadAsync(source, Named, cancellationToken);
+    }
+
+    private static int? FailedLine(string dockerfile, IReadOnlyList<string> output)
+    {
+        try
+        {
+            var document = DockerfileParser.Parse(File.ReadAllText(dockerfile), dockerfile).Document;
+            return BuildFailureLocator.LineOfFailure(document, Path.GetFileName(dockerfile), output);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The loopback registries the Dockerfile's FROM lines name (ARGs expanded): reached over plain HTTP, as our own client does.</summary>
+    private static IEnumerable<string> LoopbackBaseRegistries(string dockerfile, IEnumerable<ITaskItem> buildArgs, string? target)
+    {
+        DockerfileDocument document;
+        try
+        {
+            document = DockerfileParser.Parse(File.ReadAllText(dockerfile), dockerfile).Document;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            yield break;
+        }
+
+        var args = buildArgs.GroupBy(a => a.ItemSpec, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().GetMetadata("Value"), StringComparer.Ordinal);
+        var graph = new StageGraph(document, args, target);
+        foreach (var stage in document.Stages)
+        {
+            if (ImageReference.TryParse(graph.ExpandGlobal(stage.BaseImage, markers: false), out var reference, out _) && RegistryClient.IsLoopback(reference.Registry))
+            {
+                yield return reference.Registry;
+            }
+        }
     }
 }

@@ -43,6 +43,9 @@ public sealed partial class CheckDockerfile
     /// <summary><c>ContainerRegistry</c>, the registry pushed to: the SDK's push credentials are for it alone.</summary>
     public string Registry { get; set; } = "";
 
+    /// <summary><c>ContainerRegistryTimeout</c>: seconds one registry request may wait for an answer (default 60; 1-3600).</summary>
+    public string RegistryTimeout { get; set; } = "";
+
     /// <summary>How many findings were logged as errors or warnings.</summary>
     [Output]
     public int FindingCount { get; private set; }

@@ -27,13 +27,15 @@ public sealed partial class CheckDockerfile : MultiArchTask
             BuildArgs = BuildArgs.GroupBy(a => a.ItemSpec, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().GetMetadata("Value"), StringComparer.Ordinal),
         };
 
-        var diagnostics = DockerfileChecker.Check(Dockerfile, options, out var document).ToList();
+        KeepOutOfLogs(BuildArgs.Where(a => Buildx.BuildRequest.IsSensitiveName(a.ItemSpec)).Select(a => a.GetMetadata("Value")));
+        var dockerfile = TaskInputs.FullPath("ContainerDockerfile", Dockerfile, required: true, file: true)!;
+        var diagnostics = DockerfileChecker.Check(dockerfile, options, out var document).ToList();
         if (CheckBaseImagePlatforms && document is not null && options.Scope != DockerfileCheckScope.EmulationOnly)
         {
-            var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries));
+            var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout));
 
             // Base images are pulled: the push credentials of the destination must not reach their registries.
-            session.DeclareDestination(TaskInputs.Text(Registry)?.TrimEnd('/'));
+            session.DeclareDestination(TaskInputs.Registry(Registry)?.Host);
             diagnostics.AddRange(await BaseImagePlatformCheck.CheckAsync(document, options, session.ClientFor, cancellationToken));
         }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Build.Framework;
 using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Processes;
 using MultiArch.Build.Registry;
 using MultiArch.Build.Resources;
 
@@ -52,21 +53,22 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
         }
         catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
         {
-            Log.LogErrorWithCodeFromResources(nameof(Strings.TaskCanceled), GetType().Name);
+            LogDiagnostic(Diagnostic.Error(nameof(Strings.TaskCanceled), GetType().Name));
         }
         catch (MultiArchException ex)
         {
             LogDiagnostic(ex.ToDiagnostic());
-            Log.LogMessage(MessageImportance.Low, ex.ToString());
+            Log.LogMessage(MessageImportance.Low, Masked(ex.ToString()));
         }
         catch (Exception ex)
         {
-            Log.LogErrorWithCodeFromResources(nameof(Strings.TaskUnexpectedError), GetType().Name, ex.Message);
-            Log.LogMessage(MessageImportance.Low, ex.ToString());
+            LogDiagnostic(Diagnostic.Error(nameof(Strings.TaskUnexpectedError), GetType().Name, ex.Message));
+            Log.LogMessage(MessageImportance.Low, Masked(ex.ToString()));
         }
         finally
         {
             context.Drain();
+            WriteFailureSummary();
             SynchronizationContext.SetSynchronizationContext(previous);
             _context = null;
             _ownSession?.Dispose();
@@ -91,8 +93,16 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
         }
     }
 
-    /// <summary>A line logger that may be called from any thread; the line is logged on the task's thread.</summary>
-    protected Action<string> LogFromAnyThread(MessageImportance importance) => line => Post(() => Log.LogMessage(importance, line));
+    /// <summary>A line logger that may be called from any thread; the line is logged on the task's thread, secrets masked.</summary>
+    protected Action<string> LogFromAnyThread(MessageImportance importance) => line => Post(() => Log.LogMessage(importance, Redactor.Redact(line, _secrets)));
+
+    private readonly List<string> _secrets = [];
+
+    /// <summary>Values that are never logged by this task at any verbosity (build-arg values whose names say they are secret).</summary>
+    private protected void KeepOutOfLogs(IEnumerable<string> values) => _secrets.AddRange(values.Where(v => !string.IsNullOrEmpty(v)));
+
+    /// <summary>Text as it may be logged: the values of <see cref="KeepOutOfLogs"/> masked.</summary>
+    private protected string Masked(string text) => Redactor.Redact(text, _secrets);
 
     /// <summary>
     /// This build's registry session (one per build and set of registry options, shared by every task of the
@@ -128,7 +138,13 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
 
     private RegistrySession? _ownSession;
 
-    /// <summary>Appends Markdown to the CI run's summary page (<c>$GITHUB_STEP_SUMMARY</c>) when there is one; a courtesy that never fails the task.</summary>
+    private readonly List<Diagnostic> _errors = [];
+    private bool _summaryWritten;
+
+    /// <summary>
+    /// Appends to the GitHub Actions step summary (<c>GITHUB_STEP_SUMMARY</c>) when it is set; secrets masked.
+    /// A task that writes its own summary (validation's report) is not summarized again when it fails.
+    /// </summary>
     private protected void AppendStepSummary(string markdown)
     {
         var summary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
@@ -139,12 +155,33 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
 
         try
         {
-            File.AppendAllText(summary, markdown + Environment.NewLine);
+            File.AppendAllText(summary, Masked(markdown) + Environment.NewLine);
+            _summaryWritten = true;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            Log.LogMessage(MessageImportance.Low, ex.ToString());
+            Log.LogMessage(MessageImportance.Low, $"GITHUB_STEP_SUMMARY '{summary}' could not be written: {ex.Message}");
         }
+    }
+
+    /// <summary>Every failure reaches the step summary, not only validation's: a check or build that failed says why there too.</summary>
+    private void WriteFailureSummary()
+    {
+        if (_errors.Count == 0 || _summaryWritten)
+        {
+            return;
+        }
+
+        var markdown = new System.Text.StringBuilder();
+        markdown.AppendLine($"### MultiArch.Build: {GetType().Name} failed").AppendLine();
+        markdown.AppendLine("| Code | Where | Message |").AppendLine("|---|---|---|");
+        foreach (var error in _errors)
+        {
+            var where = error.File is { } file ? (error.Line > 0 ? $"{file}:{error.Line}" : file) : ProjectFullPath;
+            markdown.AppendLine($"| {error.Code} | `{where}` | {error.Message.Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", "<br>", StringComparison.Ordinal)} |");
+        }
+
+        AppendStepSummary(markdown.ToString());
     }
 
     private protected void LogDiagnostics(IEnumerable<Diagnostic> diagnostics)
@@ -158,12 +195,13 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
     /// <summary>Logs one diagnostic in canonical form so IDEs and CI annotate the right file and line.</summary>
     private protected void LogDiagnostic(Diagnostic diagnostic)
     {
-        var message = diagnostic.Message;
+        var message = Masked(diagnostic.Message);
         var code = diagnostic.Code;
         var file = diagnostic.File ?? ProjectFullPath;
         switch (diagnostic.Severity)
         {
             case DiagnosticSeverity.Error:
+                _errors.Add(diagnostic);
                 Log.LogError(null, code, null, file, diagnostic.Line, diagnostic.Column, 0, 0, message);
                 break;
             case DiagnosticSeverity.Warning:

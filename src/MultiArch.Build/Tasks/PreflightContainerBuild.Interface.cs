@@ -29,6 +29,9 @@ public sealed partial class PreflightContainerBuild
 
     public string InsecureRegistries { get; set; } = "";
 
+    /// <summary><c>ContainerRegistryTimeout</c>: seconds one registry request may wait for an answer (default 60; 1-3600).</summary>
+    public string RegistryTimeout { get; set; } = "";
+
     [Output]
     public string UsedCli { get; private set; } = "";
 

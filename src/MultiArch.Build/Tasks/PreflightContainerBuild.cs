@@ -11,6 +11,9 @@ public sealed partial class PreflightContainerBuild : MultiArchTask
 {
     protected override async System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
     {
+        // Registry settings are checked before any tool is asked, so that a typo is named as one.
+        var registry = TaskInputs.Registry(Registry);
+        var registryOptions = TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout, registry);
         var builder = string.IsNullOrWhiteSpace(Builder) ? Environment.GetEnvironmentVariable("BUILDX_BUILDER") : Builder.Trim();
         var result = await new BuildPreflight(ProcessRunner.Instance).RunAsync(
             new PreflightRequest
@@ -47,11 +50,11 @@ public sealed partial class PreflightContainerBuild : MultiArchTask
         }
 
         // A registry that is down or refuses our credentials would fail the push after a long build: ask it now.
-        if (!string.IsNullOrWhiteSpace(Registry))
+        if (registry is not null)
         {
-            var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries));
-            session.DeclareDestination(Registry.Trim().TrimEnd('/'));
-            await session.PingAsync(Registry.Trim().TrimEnd('/'), cancellationToken);
+            var session = RegistrySession(registryOptions);
+            session.DeclareDestination(registry.Host);
+            await session.PingAsync(registry.Host, cancellationToken);
         }
 
         UsedCli = result.Cli == ContainerCliKind.Podman ? "podman" : "docker";

@@ -13,4 +13,7 @@ public sealed partial class TagContainerImage
     public ITaskItem[] Tags { get; set; } = Array.Empty<ITaskItem>();
 
     public string InsecureRegistries { get; set; } = "";
+
+    /// <summary><c>ContainerRegistryTimeout</c>: seconds one registry request may wait for an answer (default 60; 1-3600).</summary>
+    public string RegistryTimeout { get; set; } = "";
 }

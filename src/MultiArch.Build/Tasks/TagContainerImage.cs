@@ -21,7 +21,7 @@ public sealed partial class TagContainerImage : MultiArchTask
         }
 
         // The build's session already holds the index it pushed: tagging sends it again under each tag, nothing more.
-        var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries));
+        var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout));
         session.DeclareDestination(reference.Registry);
         var client = session.ClientFor(reference.Registry);
         var tags = Tags.Select(t => t.ItemSpec).ToList();

@@ -48,6 +48,9 @@ public sealed partial class ValidateContainerImage
     /// <summary>Registries (host or host:port) reached over plain HTTP besides loopback ones, ';' or ',' separated.</summary>
     public string InsecureRegistries { get; set; } = "";
 
+    /// <summary><c>ContainerRegistryTimeout</c>: seconds one registry request may wait for an answer (default 60; 1-3600).</summary>
+    public string RegistryTimeout { get; set; } = "";
+
     /// <summary>Where to write the JSON report; a Markdown summary is written beside it (<c>.md</c>).</summary>
     public string ReportPath { get; set; } = "";
 

@@ -21,14 +21,15 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             return;
         }
 
-        // The smoke run's inputs are checked before anything is read or run.
+        // The smoke run's inputs and the report path are checked before anything is read or run.
+        var reportPath = TaskInputs.FullPath("ContainerValidationReport", ReportPath, required: false, file: true);
         var smokeOptions = SmokeTest ? ReadSmokeTestOptions() : null;
         if (SmokeTest && smokeOptions is null)
         {
             return;
         }
 
-        await using var source = ImageSources.Open(Image.Trim(), RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries)));
+        await using var source = ImageSources.Open(Image.Trim(), RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout)));
         var report = await new ManifestValidator().ValidateAsync(
             source,
             new ValidationOptions { ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms), DeepCheck = DeepCheck, StartupCheck = StartupCheck, AppDirectory = TaskInputs.Text(AppDirectory) },
@@ -50,7 +51,7 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             item.SetMetadata("Startup", p.Startup?.Verdict.ToString() ?? string.Empty);
             return (ITaskItem)item;
         }).ToArray();
-        WriteReports(report);
+        WriteReports(report, reportPath);
 
         if (report.Passed)
         {
@@ -134,25 +135,21 @@ public sealed partial class ValidateContainerImage : MultiArchTask
         public string Value { get; } = value;
     }
 
-    private void WriteReports(ValidationReport report)
+    private void WriteReports(ValidationReport report, string? reportPath)
     {
         var markdown = report.ToMarkdown();
         try
         {
-            if (!string.IsNullOrWhiteSpace(ReportPath))
+            if (reportPath is not null)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(ReportPath))!);
-                File.WriteAllText(ReportPath, report.ToJson());
-                File.WriteAllText(Path.ChangeExtension(ReportPath, ".md"), markdown);
-                Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.ValidationReportWritten), ReportPath);
+                Directory.CreateDirectory(Path.GetDirectoryName(reportPath)!);
+                File.WriteAllText(reportPath, report.ToJson());
+                File.WriteAllText(Path.ChangeExtension(reportPath, ".md"), markdown);
+                Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.ValidationReportWritten), reportPath);
             }
 
             // GitHub Actions shows this file on the run's summary page.
-            var summary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
-            if (!string.IsNullOrEmpty(summary))
-            {
-                File.AppendAllText(summary, markdown + Environment.NewLine);
-            }
+            AppendStepSummary(markdown);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

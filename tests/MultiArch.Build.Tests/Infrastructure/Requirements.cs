@@ -131,7 +131,12 @@ public static class Environments
     }
 }
 
-/// <summary>Skips a test, with the reason, unless everything it names is present. A skip is never a pass.</summary>
+/// <summary>
+/// Skips a test, with the reason, unless everything it names is present. A skip is never a pass.
+/// Under <c>CI=true</c> only what no package provides here (docker buildx, a buildkitd builder) may skip: a test
+/// missing a service that build/env/install.sh provides (registry, podman, QEMU, the engine, busybox, the base
+/// image) runs into <see cref="ServiceTestClassAttribute"/>, which fails it with the reason.
+/// </summary>
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Class, AllowMultiple = false)]
 public sealed class RequiresAttribute : ConditionBaseAttribute
 {
@@ -156,13 +161,41 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
     public const string BuildxBuilder = "buildx-builder";
     public const string Go = "go";
 
+    /// <summary>What no Debian package provides on the CI machine: the only needs that may skip under CI=true.</summary>
+    public static readonly IReadOnlySet<string> MaySkipUnderCi = new HashSet<string> { Buildx, BuildxBuilder };
+
+    /// <summary>CI=true (as GitHub Actions, GitLab and most CI systems set it).</summary>
+    public static bool UnderCi => Environment.GetEnvironmentVariable("CI") is { } ci && (ci.Equals("true", StringComparison.OrdinalIgnoreCase) || ci == "1");
+
+    public IReadOnlyList<string> Needs => _needs;
+
     public override string GroupName => "Requires";
 
-    public override bool ShouldRun => Missing().Count == 0;
+    /// <summary>
+    /// Skips when something is missing; under CI only when everything missing may skip there (otherwise the test
+    /// runs, and <see cref="ServiceTestClassAttribute"/> fails it before its body starts).
+    /// </summary>
+    public override bool ShouldRun
+    {
+        get
+        {
+            var missing = Missing();
+            return missing.Count == 0 || (UnderCi && missing.Any(m => !MaySkipUnderCi.Contains(m.Need)));
+        }
+    }
 
-    public override string? IgnoreMessage => string.Join("; ", Missing());
+    public override string? IgnoreMessage => string.Join("; ", Missing().Select(m => m.Reason));
 
-    private List<string> Missing() => _needs.Select(n => n switch
+    /// <summary>Under CI=true: why the test must fail rather than skip (a service CI must provide is missing); else null.</summary>
+    public string? CiFailure()
+    {
+        var required = Missing().Where(m => !MaySkipUnderCi.Contains(m.Need)).ToList();
+        return UnderCi && required.Count > 0
+            ? $"CI=true, and this test needs what build/env/install.sh and build/env/up.sh provide: {string.Join("; ", required.Select(m => m.Reason))}"
+            : null;
+    }
+
+    private List<(string Need, string Reason)> Missing() => _needs.Select(n => (n, n switch
     {
         Registry => Environments.RegistryMissing,
         AuthRegistry => Environments.AuthRegistryMissing,
@@ -177,5 +210,33 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
         BuildxBuilder => Environments.BuildxBuilderMissing,
         Go => Environments.GoMissing,
         _ => $"unknown requirement '{n}'",
-    }).OfType<string>().ToList();
+    })).Where(m => m.Item2 is not null).Select(m => (m.n, m.Item2!)).ToList();
+}
+
+/// <summary>
+/// A test class whose tests use <see cref="RequiresAttribute"/>: under CI=true a test missing a service that CI
+/// must provide fails with the reason instead of skipping (a CI run cannot pass by skipping). Every class that
+/// uses [Requires] carries this attribute (RequirementsTests checks it).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+public sealed class ServiceTestClassAttribute : TestClassAttribute
+{
+    public override TestMethodAttribute? GetTestMethodAttribute(TestMethodAttribute? testMethodAttribute)
+        => testMethodAttribute is null ? null : new CiStrictTestMethodAttribute(testMethodAttribute);
+
+    private sealed class CiStrictTestMethodAttribute(TestMethodAttribute inner) : TestMethodAttribute(inner.DisplayName)
+    {
+        public override TestResult[] Execute(ITestMethod testMethod)
+        {
+            var requirements = (testMethod.GetAllAttributes(inherit: true) ?? [])
+                .Concat(testMethod.MethodInfo.DeclaringType!.GetCustomAttributes(inherit: true))
+                .OfType<RequiresAttribute>();
+            if (requirements.Select(r => r.CiFailure()).FirstOrDefault(f => f is not null) is { } failure)
+            {
+                return [new TestResult { Outcome = UnitTestOutcome.Failed, TestFailureException = new AssertFailedException(failure) }];
+            }
+
+            return inner.Execute(testMethod);
+        }
+    }
 }

@@ -187,27 +187,37 @@ internal static class TestImages
         await client.PutManifestAsync(repository, tag ?? image.Manifest.Digest.ToString(), image.Manifest.Content, image.Manifest.MediaType, default);
     }
 
-    /// <summary>Writes an OCI image layout directory whose index.json points at the image index (as buildx writes it).</summary>
-    public static void WriteLayout(string directory, TestIndex index)
+    /// <summary>Every blob of the index (manifests, configs, layers, attestations and their configs, the index itself) by digest.</summary>
+    public static IEnumerable<(Digest Digest, byte[] Content)> Blobs(TestIndex index)
     {
-        Directory.CreateDirectory(Path.Combine(directory, "blobs", "sha256"));
-        void Blob(TestBlob b) => File.WriteAllBytes(Path.Combine(directory, "blobs", b.Digest.Algorithm, b.Digest.Hex), b.Content);
         foreach (var image in index.Images)
         {
-            Blob(image.Manifest);
-            Blob(image.Config);
-            image.Layers.ToList().ForEach(Blob);
+            foreach (var blob in image.Layers.Prepend(image.Config).Prepend(image.Manifest))
+            {
+                yield return (blob.Digest, blob.Content);
+            }
         }
 
         foreach (var (manifest, layer) in index.Attestations)
         {
-            Blob(manifest);
-            Blob(layer);
+            yield return (manifest.Digest, manifest.Content);
+            yield return (layer.Digest, layer.Content);
             var config = OciJson.ReadManifest(manifest.Content, manifest.MediaType).Config;
-            File.WriteAllBytes(Path.Combine(directory, "blobs", "sha256", config.Digest.Hex), Encoding.UTF8.GetBytes("{\"architecture\":\"unknown\",\"os\":\"unknown\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"));
+            yield return (config.Digest, Encoding.UTF8.GetBytes("{\"architecture\":\"unknown\",\"os\":\"unknown\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"));
         }
 
-        Blob(index.Index);
+        yield return (index.Index.Digest, index.Index.Content);
+    }
+
+    /// <summary>Writes an OCI image layout directory whose index.json points at the image index (as buildx writes it).</summary>
+    public static void WriteLayout(string directory, TestIndex index)
+    {
+        Directory.CreateDirectory(Path.Combine(directory, "blobs", "sha256"));
+        foreach (var (digest, content) in Blobs(index))
+        {
+            File.WriteAllBytes(Path.Combine(directory, "blobs", digest.Algorithm, digest.Hex), content);
+        }
+
         File.WriteAllText(Path.Combine(directory, "oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
         var top = new { schemaVersion = 2, mediaType = MediaTypes.OciIndex, manifests = new[] { index.Index.Descriptor() } };
         File.WriteAllBytes(Path.Combine(directory, "index.json"), JsonSerializer.SerializeToUtf8Bytes(top));

@@ -1,5 +1,8 @@
 using System.Text;
+using MultiArch.Build.Buildx;
+using MultiArch.Build.Images;
 using MultiArch.Build.Oci;
+using MultiArch.Build.Processes;
 using MultiArch.Build.Registry;
 using MultiArch.Build.Tests.Infrastructure;
 
@@ -9,7 +12,7 @@ namespace MultiArch.Build.Tests.Integration;
 /// `dotnet build` on SDK-door projects with real builds: podman with QEMU, buildx with a real BuildKit,
 /// and Debian's docker engine whose default builder has the docker driver.
 /// </summary>
-[TestClass]
+[ServiceTestClass]
 public sealed class BuildContainerImageTests
 {
     private const string OperatorDockerfile = """
@@ -21,15 +24,16 @@ public sealed class BuildContainerImageTests
         ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]
         """;
 
-    private static async Task<(ThrowAwayProject Project, string Repository)> OperatorAsync(string platforms, string extra = "", string dockerfile = OperatorDockerfile)
+    private static async Task<(ThrowAwayProject Project, string Repository)> OperatorAsync(string platforms, string extra = "", string dockerfile = OperatorDockerfile, bool listInsecure = true)
     {
+        var insecure = listInsecure ? $"<ContainerInsecureRegistries>{Environment.GetEnvironmentVariable("MULTIARCH_TEST_REGISTRY")}</ContainerInsecureRegistries>" : string.Empty;
         var repository = $"it/op{Guid.NewGuid():N}"[..20];
         var project = await ThrowAwayProject.SdkDoorAsync($"""
               <PropertyGroup>
                 <ContainerPlatforms>{platforms}</ContainerPlatforms>
                 <ContainerRepository>{repository}</ContainerRepository>
                 <ContainerImageTag>v1</ContainerImageTag>
-                <ContainerInsecureRegistries>{Environment.GetEnvironmentVariable("MULTIARCH_TEST_REGISTRY")}</ContainerInsecureRegistries>
+                {insecure}
             {extra}
               </PropertyGroup>
               <ItemGroup>
@@ -152,6 +156,8 @@ public sealed class BuildContainerImageTests
         Assert.AreNotEqual(0, result.ExitCode);
         CollectionAssert.AreEqual(new[] { "MULTIARCH3012" }, result.ErrorCodes.ToArray(), result.Describe());
         StringAssert.Contains(result.Output, "exit status 7", result.Describe());
+        // The error points at the RUN line podman names (line 3), so IDEs and CI annotate it.
+        StringAssert.Contains(result.Output, "Dockerfile(3): error MULTIARCH3012", result.Describe());
     }
 
     [TestMethod]
@@ -243,5 +249,76 @@ public sealed class BuildContainerImageTests
         CollectionAssert.AreEqual(new[] { "MULTIARCH2001" }, result.ErrorCodes.ToArray(), result.Describe());
         using var client = new RegistryClient(Environments.Registry);
         await Assert.ThrowsExceptionAsync<RegistryNotFoundException>(() => client.GetManifestAsync(repository, "v1", default));
+    }
+
+    private const string CopyOnly = """
+        ARG BASE_IMAGE
+        FROM ${BASE_IMAGE}
+        COPY watches.yaml /opt/helm/watches.yaml
+        """;
+
+    private static async Task<string> PodmanAsync(params string[] args)
+    {
+        var result = await ProcessRunner.Instance.RunAsync(new ProcessSpec("podman", args));
+        return result.Succeeded ? result.StandardOutput : throw new AssertFailedException($"podman {string.Join(' ', args)}: {result.Tail(3)}");
+    }
+
+    private static async Task<IReadOnlyList<PodmanImage>> PodmanImagesAsync() => PodmanImage.ParseList(await PodmanAsync("images", "--all", "--format", "json"));
+
+    [TestMethod]
+    [Requires(RequiresAttribute.Podman, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
+    public async Task Podman_pulls_a_loopback_base_image_over_http_unlisted_and_leaves_no_untagged_image_behind()
+    {
+        // The loopback registry is not in ContainerInsecureRegistries: podman must still pull over plain HTTP.
+        var (project, _) = await OperatorAsync(MultiArch.Build.Platforms.OciPlatform.Host().ToString(), dockerfile: CopyOnly, listInsecure: false);
+        var before = await PodmanImagesAsync();
+
+        var result = await project.DotnetAsync("build", project.ProjectFile, "-nodeReuse:false", "-p:ContainerCli=podman");
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        await using var archive = OciLayoutSource.Open(Path.Combine(project.Directory, "obj", "multiarch", "image.tar"));
+        var (root, type, _) = await archive.ReadRootAsync(default);
+        var built = OciJson.ReadIndex(root, type).Manifests.Select(m => m.Digest.ToString()).ToHashSet();
+        Assert.AreEqual(1, built.Count);
+        var after = await PodmanImagesAsync();
+        var left = after.Where(i => built.Contains(i.Digest)).ToList();
+        Assert.AreEqual(0, left.Count, "the build's per-platform image was left behind: " + string.Join(", ", left));
+        Assert.IsFalse(after.Any(i => i.Digest.Length > 0 && !before.Any(b => b.Id == i.Id) && i.Untagged && built.Contains(i.Digest)));
+        var baseImage = Environment.GetEnvironmentVariable("MULTIARCH_BASE_IMAGE")!;
+        await PodmanAsync("image", "exists", baseImage);
+    }
+
+    [TestMethod]
+    [Requires(RequiresAttribute.Podman, RequiresAttribute.Emulation, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
+    public async Task ContainerLoad_with_podman_loads_for_real_one_image_or_the_manifest_list()
+    {
+        var host = MultiArch.Build.Platforms.OciPlatform.Host().ToString();
+        var (single, singleRepository) = await OperatorAsync(host, dockerfile: CopyOnly);
+        var (several, severalRepository) = await OperatorAsync($"{host};linux/arm64", dockerfile: CopyOnly);
+        try
+        {
+            var one = await single.DotnetAsync("build", single.ProjectFile, "-nodeReuse:false", "-p:ContainerCli=podman", "-p:ContainerLoad=true");
+            Assert.AreEqual(0, one.ExitCode, one.Describe());
+            StringAssert.Contains(one.Output, $"Loaded {singleRepository}:v1 into podman's image store (one platform)", one.Describe());
+            await PodmanAsync("image", "exists", $"{singleRepository}:v1");
+
+            var two = await several.DotnetAsync("build", several.ProjectFile, "-nodeReuse:false", "-p:ContainerCli=podman", "-p:ContainerLoad=true");
+            Assert.AreEqual(0, two.ExitCode, two.Describe());
+            StringAssert.Contains(two.Output, "a manifest list of 2 platforms", two.Describe());
+            var list = await PodmanAsync("manifest", "inspect", $"{severalRepository}:v1");
+            Assert.AreEqual(2, PodmanImage.InstanceDigests(list).Count, list);
+        }
+        finally
+        {
+            await ProcessRunner.Instance.RunAsync(new ProcessSpec("podman", ["rmi", $"{singleRepository}:v1"]));
+            var list = await ProcessRunner.Instance.RunAsync(new ProcessSpec("podman", ["manifest", "inspect", $"{severalRepository}:v1"]));
+            var instances = list.Succeeded ? PodmanImage.InstanceDigests(list.StandardOutput) : [];
+            await ProcessRunner.Instance.RunAsync(new ProcessSpec("podman", ["manifest", "rm", $"{severalRepository}:v1"]));
+            var ids = (await PodmanImagesAsync()).Where(i => instances.Contains(i.Digest) && i.Untagged).Select(i => i.Id).ToArray();
+            if (ids.Length > 0)
+            {
+                await ProcessRunner.Instance.RunAsync(new ProcessSpec("podman", ["rmi", .. ids]));
+            }
+        }
     }
 }

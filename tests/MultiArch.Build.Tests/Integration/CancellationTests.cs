@@ -4,7 +4,7 @@ using MultiArch.Build.Tests.Infrastructure;
 namespace MultiArch.Build.Tests.Integration;
 
 /// <summary>Ctrl+C on `dotnet build` stops the build tool and what it started, and says so with a code.</summary>
-[TestClass]
+[ServiceTestClass]
 public sealed class CancellationTests
 {
     [TestMethod]

@@ -8,7 +8,7 @@ using MultiArch.Build.Validation;
 namespace MultiArch.Build.Tests.Integration;
 
 /// <summary>A real docker-registry behind basic auth (htpasswd), started by build/env/registry.sh.</summary>
-[TestClass]
+[ServiceTestClass]
 [Requires(RequiresAttribute.AuthRegistry, RequiresAttribute.Busybox)]
 public sealed class RegistryAuthTests
 {

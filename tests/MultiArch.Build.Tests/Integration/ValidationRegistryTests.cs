@@ -11,7 +11,7 @@ namespace MultiArch.Build.Tests.Integration;
 /// The validator against a real registry (Debian's docker-registry on loopback), with images the tests
 /// build from real per-architecture busybox binaries and push through the product's RegistryClient.
 /// </summary>
-[TestClass]
+[ServiceTestClass]
 [Requires(RequiresAttribute.Registry, RequiresAttribute.Busybox)]
 public sealed class ValidationRegistryTests
 {

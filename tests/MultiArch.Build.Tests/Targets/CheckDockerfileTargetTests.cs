@@ -3,7 +3,7 @@ using MultiArch.Build.Tests.Infrastructure;
 
 namespace MultiArch.Build.Tests.Targets;
 
-[TestClass]
+[ServiceTestClass]
 public sealed class CheckDockerfileTargetTests
 {
     private const string HelmAfterSed = """
@@ -139,7 +139,7 @@ public sealed class CheckDockerfileTargetTests
     }
 }
 
-[TestClass]
+[ServiceTestClass]
 public sealed class BaseImagePlatformCheckTargetTests
 {
     [TestMethod]

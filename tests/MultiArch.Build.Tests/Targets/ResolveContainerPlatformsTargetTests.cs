@@ -4,7 +4,7 @@ using MultiArch.Build.Tests.Infrastructure;
 namespace MultiArch.Build.Tests.Targets;
 
 /// <summary>The packed nupkg, restored from a local feed, run by the real dotnet CLI through both doors.</summary>
-[TestClass]
+[ServiceTestClass]
 public sealed class ResolveContainerPlatformsTargetTests
 {
     private static IEnumerable<(string Identity, string Rid, string Os, string Arch, string Variant)> Platforms(CliResult result)

@@ -6,7 +6,7 @@ using MultiArch.Build.Tests.Infrastructure;
 namespace MultiArch.Build.Tests.Targets;
 
 /// <summary>`dotnet msbuild -t:ValidateContainerImage` alone, on images built by something else.</summary>
-[TestClass]
+[ServiceTestClass]
 public sealed class ValidateContainerImageTargetTests
 {
     private static readonly OciPlatform Amd64 = OciPlatform.Parse("linux/amd64");

@@ -76,7 +76,7 @@ public sealed class BuildCommandsTests
     {
         var request = Request() with { Target = "t", BuildArgs = [new("A", "1")], Annotations = ["index:x=y"], InsecureRegistries = ["127.0.0.1:5000"] };
         Assert.AreEqual(
-            "build --platform linux/amd64,linux/arm/v7 --manifest localhost/m --file /src/Dockerfile --layers=false --target t --tls-verify=false --build-arg A=1 /src/",
+            "build --platform linux/amd64,linux/arm/v7 --manifest localhost/m --file /src/Dockerfile --layers=false --force-rm --target t --build-arg A=1 /src/",
             Line(BuildCommands.PodmanBuild(request, "localhost/m")));
         Assert.AreEqual("manifest push --all localhost/m oci-archive:/x.tar", Line(BuildCommands.PodmanPushArchive("localhost/m", "/x.tar")));
     }

@@ -164,6 +164,103 @@ public sealed class BuildPreflightTests
         var ok = await new BuildPreflight(runner).RunAsync(Request($"{host},linux/arm64", cli: "podman") with { BinfmtDirectory = binfmt }, default);
         Assert.AreEqual(ContainerCliKind.Podman, ok.Cli);
         var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(Request($"{host},linux/s390x", cli: "podman") with { BinfmtDirectory = binfmt }, default));
-        Assert.AreEqual("MULTIARCH3008", ex.Code);
+        Assert.AreEqual("MULTIARCH3014", ex.Code);
+        StringAssert.Contains(ex.Message, "qemu-s390x");
+        Assert.IsFalse(ex.Message.Contains("docker", StringComparison.OrdinalIgnoreCase), "docker advice shown to a podman user: " + ex.Message);
     }
+
+    /// <summary>The docker CLI with buildx, the daemon down: buildx inspect --bootstrap exits 0 and prints the complaint.</summary>
+    private static Dictionary<string, ProcessResult> DaemonDown() => new()
+    {
+        ["docker buildx version"] = Ok(Data("version-v0.28.0.txt")),
+        ["docker buildx inspect --bootstrap"] = new(0, "Name:   default\nDriver: docker\n\nNodes:\n", "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n"),
+        ["docker info"] = Fail("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"),
+    };
+
+    [TestMethod]
+    public async Task A_daemon_that_is_down_is_named_even_when_buildx_inspect_exits_0()
+    {
+        var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(new ScriptedRunner(DaemonDown())).RunAsync(Request("linux/amd64", cli: "docker"), default));
+        Assert.AreEqual("MULTIARCH3004", ex.Code);
+        StringAssert.Contains(ex.Message, "Cannot connect to the Docker daemon");
+    }
+
+    [TestMethod]
+    public async Task In_auto_mode_a_daemon_that_is_down_falls_back_to_podman_and_says_so()
+    {
+        var answers = DaemonDown();
+        answers["podman version"] = Ok("4.3.1");
+        var result = await new BuildPreflight(new ScriptedRunner(answers)).RunAsync(Request(OciPlatform.Host().ToString()), default);
+
+        Assert.AreEqual(ContainerCliKind.Podman, result.Cli);
+        var said = result.Messages.Single().Message;
+        StringAssert.Contains(said, "the docker daemon cannot be reached");
+        StringAssert.Contains(said, "building with podman instead");
+    }
+
+    [TestMethod]
+    public async Task In_auto_mode_a_daemon_that_is_down_without_podman_is_still_MULTIARCH3004()
+    {
+        var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(new ScriptedRunner(DaemonDown())).RunAsync(Request("linux/amd64"), default));
+        Assert.AreEqual("MULTIARCH3004", ex.Code);
+    }
+
+    [TestMethod]
+    [DataRow("podman", "darwin/arm64", "no builder makes a darwin image")]
+    [DataRow("podman", "windows/amd64", "podman builds Linux images only")]
+    [DataRow("podman", "linux/amd64/v3", "x86-64-v3 runs only on CPUs")]
+    [DataRow("docker", "darwin/amd64", "no builder makes a darwin image")]
+    [DataRow("docker", "windows/amd64", "QEMU cannot run Windows")]
+    [DataRow("docker", "linux/amd64/v4", "x86-64-v4 runs only on CPUs")]
+    public async Task Platforms_no_engine_here_can_build_have_advice_that_fits(string cli, string platform, string advice)
+    {
+        if (OciPlatform.Host().Architecture != "amd64" && platform.StartsWith("linux/amd64/", StringComparison.Ordinal))
+        {
+            Assert.Inconclusive("x86-64 levels are judged on an amd64 host");
+        }
+
+        var runner = new ScriptedRunner(cli == "docker" ? Docker(Data("inspect-docker-container-v0.12.txt")) : []);
+        var request = Request(platform, cli: cli) with { CpuHasLevel = _ => false };
+        var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(request, default));
+
+        Assert.AreEqual("MULTIARCH3015", ex.Code);
+        StringAssert.Contains(ex.Message, advice);
+        Assert.IsFalse(ex.Message.Contains("binfmt", StringComparison.Ordinal), "QEMU advice for a platform QEMU cannot help: " + ex.Message);
+        if (cli == "podman")
+        {
+            Assert.IsFalse(ex.Message.Contains("docker", StringComparison.OrdinalIgnoreCase), "docker advice shown to a podman user: " + ex.Message);
+        }
+    }
+
+    [TestMethod]
+    public async Task An_x86_64_level_the_cpu_has_builds_natively_with_podman()
+    {
+        if (OciPlatform.Host().Architecture != "amd64")
+        {
+            Assert.Inconclusive("x86-64 levels are judged on an amd64 host");
+        }
+
+        var result = await new BuildPreflight(new ScriptedRunner([])).RunAsync(Request("linux/amd64/v2", cli: "podman") with { CpuHasLevel = l => l == "v2" }, default);
+
+        CollectionAssert.Contains(result.NativePlatforms.Select(p => p.ToString()).ToArray(), "linux/amd64/v2");
+    }
+
+    [TestMethod]
+    public async Task Podman_loads_several_platforms_as_a_manifest_list_so_MULTIARCH3009_is_never_its_error()
+    {
+        var binfmt = Infrastructure.TestDirectories.Create("binfmt");
+        File.WriteAllText(Path.Combine(binfmt, "qemu-aarch64"), "enabled\n");
+        var host = OciPlatform.Host();
+        var result = await new BuildPreflight(new ScriptedRunner([])).RunAsync(Request($"{host},linux/arm64", BuildOutputKind.Load, cli: "podman") with { BinfmtDirectory = binfmt }, default);
+        Assert.AreEqual(ContainerCliKind.Podman, result.Cli);
+    }
+
+    [TestMethod]
+    [DataRow("v1", "", true)]
+    [DataRow("v2", "cx16 lahf_lm popcnt sse4_1 sse4_2 ssse3", true)]
+    [DataRow("v3", "cx16 lahf_lm popcnt sse4_1 sse4_2 ssse3", false)]
+    [DataRow("v3", "cx16 lahf_lm popcnt sse4_1 sse4_2 ssse3 avx avx2 bmi1 bmi2 f16c fma abm movbe xsave", true)]
+    [DataRow("v9", "avx2", false)]
+    public void X86_64_levels_from_cpu_flags(string level, string flags, bool has)
+        => Assert.AreEqual(has, BuildPreflight.CpuHasLevel(level, flags.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet()));
 }

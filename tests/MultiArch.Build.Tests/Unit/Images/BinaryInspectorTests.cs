@@ -3,31 +3,10 @@ using MultiArch.Build.Tests.Infrastructure;
 
 namespace MultiArch.Build.Tests.Unit.Images;
 
-[TestClass]
+[ServiceTestClass]
 public sealed class BinaryInspectorTests
 {
-    private static byte[] Elf(byte elfClass, byte data, ushort machine)
-    {
-        var head = new byte[64];
-        head[0] = 0x7f;
-        head[1] = (byte)'E';
-        head[2] = (byte)'L';
-        head[3] = (byte)'F';
-        head[4] = elfClass;
-        head[5] = data;
-        if (data == 1)
-        {
-            head[18] = (byte)(machine & 0xff);
-            head[19] = (byte)(machine >> 8);
-        }
-        else
-        {
-            head[18] = (byte)(machine >> 8);
-            head[19] = (byte)(machine & 0xff);
-        }
-
-        return head;
-    }
+    private static byte[] Elf(byte elfClass, byte data, ushort machine) => FakeImages.Elf(elfClass, data, machine);
 
     [TestMethod]
     [DataRow((byte)2, (byte)1, (ushort)62, "amd64", 64)]

@@ -32,10 +32,23 @@ public sealed class ContainerPlatformResolverTests
     }
 
     [TestMethod]
+    [DataRow(";;;", null)]
+    [DataRow(" ; , ", null)]
+    [DataRow(null, ";")]
+    public void A_container_list_that_is_given_but_names_nothing_is_an_error_not_the_host(string? platforms, string? rids)
+    {
+        var result = Resolve(platforms, rids, "linux-x64", "linux-arm");
+
+        Assert.IsTrue(result.HasErrors);
+        Assert.AreEqual(0, result.Platforms.Count);
+        Assert.AreEqual("MULTIARCH1005", result.Diagnostics.Single().Code);
+    }
+
+    [TestMethod]
     public void Sources_are_taken_in_priority_order()
     {
         Assert.AreEqual("ContainerPlatforms", Resolve("linux/s390x", "linux-arm64", "linux-x64", "linux-arm").Source);
-        Assert.AreEqual("ContainerRuntimeIdentifiers", Resolve(" ; ", "linux-arm64", "linux-x64", "linux-arm").Source);
+        Assert.AreEqual("ContainerRuntimeIdentifiers", Resolve(" ", "linux-arm64", "linux-x64", "linux-arm").Source);
         Assert.AreEqual("RuntimeIdentifiers", Resolve(null, "", "linux-x64;linux-arm64", "linux-arm").Source);
         Assert.AreEqual("RuntimeIdentifier", Resolve(null, null, null, "linux-arm").Source);
         var host = Resolve();
