@@ -294,8 +294,10 @@ internal sealed class BuildPreflight(IProcessRunner processes)
 
         var result = await processes.RunAsync(new ProcessSpec("docker", args), null, cancellationToken).ConfigureAwait(false);
 
-        // With the daemon down, buildx inspect --bootstrap still exits 0 and prints the docker CLI's complaint.
-        if (DaemonDown(result) is { } complaint)
+        // With the daemon down, buildx inspect --bootstrap still exits 0 and prints the docker CLI's complaint. In a
+        // builder of several nodes one node may say so about its own endpoint while the others run: only a builder
+        // with no running node at all means the daemon behind it is down.
+        if (DaemonDown(result) is { } complaint && !BuilderInfo.Parse(result.StandardOutput).Nodes.Any(n => n.IsRunning))
         {
             throw new BuildException(nameof(Strings.DaemonUnreachable), complaint);
         }

@@ -20,6 +20,11 @@ internal static class MergeInputs
         var parts = new List<MergePart>();
         foreach (var entry in entries.Select(e => e.Trim()).Where(e => e.Length > 0))
         {
+            if (entry.IndexOf('\0') >= 0)
+            {
+                throw new MultiArchException(nameof(Strings.MergeInputNotFound), entry.Replace("\0", "\\0", StringComparison.Ordinal), "it holds a NUL character, which no file name or reference can");
+            }
+
             if (entry.IndexOfAny(['*', '?']) >= 0)
             {
                 var matches = Glob(entry, baseDirectory);

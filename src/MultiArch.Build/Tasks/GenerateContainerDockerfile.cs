@@ -67,13 +67,20 @@ public sealed partial class GenerateContainerDockerfile : MultiArchTask
             Ports = ports,
         };
         var text = DotnetDockerfile.Generate(spec);
-        var path = Path.GetFullPath(OutputPath);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-
-        // Unchanged text keeps its timestamp, so that what depends on the file can tell nothing changed.
-        if (!File.Exists(path) || File.ReadAllText(path) != text)
+        var path = TaskInputs.FullPath("OutputPath", OutputPath, required: true, file: true)!;
+        try
         {
-            File.WriteAllText(path, text);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+
+            // Unchanged text keeps its timestamp, so that what depends on the file can tell nothing changed.
+            if (!File.Exists(path) || File.ReadAllText(path) != text)
+            {
+                File.WriteAllText(path, text);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new MultiArchException(nameof(Strings.PathInvalid), "OutputPath", OutputPath, ex.Message.TrimEnd('.'));
         }
 
         ComputedBaseImage = baseImage;

@@ -18,7 +18,7 @@ public sealed partial class GenerateNodeAffinity : MultiArchTask
             return System.Threading.Tasks.Task.CompletedTask;
         }
 
-        var patchPath = Path.GetFullPath(PatchPath.Trim());
+        var patchPath = TaskInputs.FullPath("ContainerNodeAffinityPatch", PatchPath, required: true, file: true)!;
         var patchFileName = Path.GetFileName(patchPath);
         var deployment = TaskInputs.Text(Deployment);
         string? @namespace = null;
@@ -26,7 +26,7 @@ public sealed partial class GenerateNodeAffinity : MultiArchTask
         {
             if (TaskInputs.Text(Manifest) is { } manifest)
             {
-                var found = CheckManifest(Path.GetFullPath(manifest), platforms, deployment, patchFileName);
+                var found = CheckManifest(TaskInputs.FullPath("ContainerNodeAffinityManifest", manifest, required: true, file: true)!, platforms, deployment, patchFileName);
                 if (found is null)
                 {
                     return System.Threading.Tasks.Task.CompletedTask;

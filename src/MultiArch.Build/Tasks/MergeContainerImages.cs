@@ -11,7 +11,8 @@ public sealed partial class MergeContainerImages : MultiArchTask
 {
     protected override async System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
     {
-        var baseDirectory = string.IsNullOrEmpty(ProjectFullPath) ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(ProjectFullPath))!;
+        var project = TaskInputs.FullPath("MSBuildProjectFullPath", ProjectFullPath, required: false, file: true);
+        var baseDirectory = project is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(project)!;
         var parts = MergeInputs.Resolve(Inputs.Select(i => i.ItemSpec).Concat(InputList.Split(';')), baseDirectory);
         if (parts.Count == 0)
         {

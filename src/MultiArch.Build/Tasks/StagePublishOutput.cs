@@ -17,7 +17,7 @@ public sealed partial class StagePublishOutput : MultiArchTask
         var epoch = long.TryParse(Timestamp.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : DefaultTimestamp;
         var time = DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime;
         UsedTimestamp = epoch.ToString(CultureInfo.InvariantCulture);
-        var destination = Path.GetFullPath(Destination);
+        var destination = TaskInputs.FullPath("Destination", Destination, required: true, file: false)!;
         var written = new List<string>();
         try
         {

@@ -14,7 +14,7 @@ namespace MultiArch.Build.Tests.Integration;
 /// The base image is a stand-in for mcr.microsoft.com/dotnet/aspnet made here: the real per-platform busybox is
 /// `/usr/bin/dotnet` (the .NET runtime cannot be had for arm64 here), so the images are validated, not run.
 /// </summary>
-[TestClass]
+[ServiceTestClass]
 public sealed class DotnetPublishTests
 {
     private static readonly Lazy<Task<string>> StandIn = new(PushStandInBaseAsync);

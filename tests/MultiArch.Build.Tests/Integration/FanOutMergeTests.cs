@@ -10,7 +10,7 @@ namespace MultiArch.Build.Tests.Integration;
 /// validated, each leaving an image record, no tag), then MergeContainerImages on the records (a glob) into one
 /// index that is validated and only then tagged. One fan-out is shared by the tests of this class.
 /// </summary>
-[TestClass]
+[ServiceTestClass]
 [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
 public sealed class FanOutMergeTests
 {

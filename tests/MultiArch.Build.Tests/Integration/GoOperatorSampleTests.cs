@@ -14,7 +14,7 @@ namespace MultiArch.Build.Tests.Integration;
 /// index is read back and the nodeAffinity drift and patch are checked. (The validator proves each /manager is an
 /// ELF for its CPU; `podman run` cannot start containers in this sandbox: runc may not set rlimits.)
 /// </summary>
-[TestClass]
+[ServiceTestClass]
 public sealed partial class GoOperatorSampleTests
 {
     private static readonly string Sample = Path.Combine(Repository.Root, "samples", "go-operator");

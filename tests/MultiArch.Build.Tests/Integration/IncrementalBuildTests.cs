@@ -10,7 +10,7 @@ namespace MultiArch.Build.Tests.Integration;
 /// runs no podman build (and says why), any input change rebuilds, and equal inputs with the same
 /// SOURCE_DATE_EPOCH give equal platform manifests.
 /// </summary>
-[TestClass]
+[ServiceTestClass]
 public sealed class IncrementalBuildTests
 {
     // COPY only: no RUN step, so no emulation is needed and each build takes seconds.

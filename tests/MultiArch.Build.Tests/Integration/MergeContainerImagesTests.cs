@@ -14,7 +14,7 @@ namespace MultiArch.Build.Tests.Integration;
 /// The merge task against the real loopback registry, with per-platform parts pushed as the fan-out jobs would
 /// leave them (an index with attestations, a single manifest), each in a repository of its own.
 /// </summary>
-[TestClass]
+[ServiceTestClass]
 [Requires(RequiresAttribute.Registry, RequiresAttribute.Busybox)]
 public sealed class MergeContainerImagesTests
 {

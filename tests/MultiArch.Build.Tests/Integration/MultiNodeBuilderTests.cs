@@ -11,7 +11,7 @@ namespace MultiArch.Build.Tests.Integration;
 /// nodes and prints the plan (each platform on its own node, natively), and the build pushes, validates and tags
 /// the two-platform index. Skipped, saying so, where buildx or buildkitd is missing.
 /// </summary>
-[TestClass]
+[ServiceTestClass]
 [Requires(RequiresAttribute.Registry, RequiresAttribute.Buildx, RequiresAttribute.Buildkitd, RequiresAttribute.BaseImage, RequiresAttribute.Emulation)]
 public sealed class MultiNodeBuilderTests
 {
@@ -100,7 +100,7 @@ public sealed class MultiNodeBuilderTests
 }
 
 /// <summary>The plan through the real CLI: printed at high importance and written to the CI step summary.</summary>
-[TestClass]
+[ServiceTestClass]
 public sealed class BuildPlanOutputTests
 {
     [TestMethod]

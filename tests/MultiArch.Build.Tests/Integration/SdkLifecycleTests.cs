@@ -12,7 +12,7 @@ namespace MultiArch.Build.Tests.Integration;
 /// Directory.Build.props/.targets and the BeforeBuild/AfterBuild hooks. Images: FROM scratch with the real
 /// per-architecture busybox (no RUN step, so no emulation), a few seconds each.
 /// </summary>
-[TestClass]
+[ServiceTestClass]
 public sealed class SdkLifecycleTests
 {
     private const string Dockerfile = """

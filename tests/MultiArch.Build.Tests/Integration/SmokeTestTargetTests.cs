@@ -8,7 +8,7 @@ namespace MultiArch.Build.Tests.Integration;
 /// Debian's real packages is run once with podman (amd64 natively, arm64 under QEMU), and the program's real
 /// output, exit code and duration reach the log, validation.json/.md and the step summary.
 /// </summary>
-[TestClass]
+[ServiceTestClass]
 [Requires(RequiresAttribute.Registry, RequiresAttribute.Busybox, RequiresAttribute.DebianPackages, RequiresAttribute.Podman, RequiresAttribute.Emulation)]
 public sealed class SmokeTestTargetTests
 {

@@ -10,7 +10,7 @@ namespace MultiArch.Build.Tests.Integration;
 /// The start-up check on images made of Debian's real amd64 and arm64 packages (glibc, musl, hello, pigz,
 /// zlib) in a real registry: each scenario gets the verdict the dynamic linker would give on each platform.
 /// </summary>
-[TestClass]
+[ServiceTestClass]
 [Requires(RequiresAttribute.Registry, RequiresAttribute.Busybox, RequiresAttribute.DebianPackages)]
 public sealed class StartupCheckDebianTests
 {

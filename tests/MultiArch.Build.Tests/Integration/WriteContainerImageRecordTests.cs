@@ -11,7 +11,7 @@ using TaskItem = Microsoft.Build.Utilities.TaskItem;
 namespace MultiArch.Build.Tests.Integration;
 
 /// <summary>The record task over an image really in the loopback registry: what it writes, and its two diagnostics.</summary>
-[TestClass]
+[ServiceTestClass]
 public sealed class WriteContainerImageRecordTests
 {
     private static ITaskItem Platform(string platform, string digest, string? binary = null)

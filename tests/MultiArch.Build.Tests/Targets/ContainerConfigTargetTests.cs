@@ -9,7 +9,7 @@ namespace MultiArch.Build.Tests.Targets;
 /// ContainerImageTag(s) and ContainerArchiveOutputPath but never assigns them; _MultiArchComputeContainerConfig
 /// resolves their defaults into _MultiArch* properties, through both doors.
 /// </summary>
-[TestClass]
+[ServiceTestClass]
 public sealed partial class ContainerConfigTargetTests
 {
     private static readonly string[] SdkProperties = ["ContainerRegistry", "ContainerRepository", "ContainerImageTag", "ContainerImageTags", "ContainerArchiveOutputPath"];

@@ -57,7 +57,7 @@ public sealed class ReproducibleBuildCommandsTests
     {
         var line = Line(BuildCommands.PodmanBuild(Request(BuildOutputKind.Archive, 1700000000), "localhost/m"));
 
-        StringAssert.Contains(line, "--layers=false --timestamp 1700000000");
+        StringAssert.Contains(line, "--layers=false --force-rm --timestamp 1700000000");
         Assert.IsFalse(line.Contains("SOURCE_DATE_EPOCH", StringComparison.Ordinal), "podman warns about build args no stage consumes");
         Assert.IsFalse(Line(BuildCommands.PodmanBuild(Request(BuildOutputKind.Archive, null), "localhost/m")).Contains("--timestamp", StringComparison.Ordinal));
     }

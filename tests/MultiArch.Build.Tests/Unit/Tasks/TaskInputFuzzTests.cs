@@ -84,10 +84,34 @@ public sealed class TaskInputFuzzTests
             },
             nameof(ValidateContainerImage) => new ValidateContainerImage { Image = "127.0.0.1:1/fuzz:v1", ExpectedPlatforms = Items("linux/amd64"), RegistryTimeout = "1", ReportPath = Path.Combine(Work, "report.json") },
             nameof(TagContainerImage) => new TagContainerImage { Image = "127.0.0.1:1/fuzz@sha256:" + new string('a', 64), Tags = Items("v1"), RegistryTimeout = "1" },
+            nameof(ResolveContainerConfig) => new ResolveContainerConfig { ProjectName = "Fuzz.App", ImageTag = "v1" },
+            nameof(GenerateContainerDockerfile) => new GenerateContainerDockerfile
+            {
+                OutputPath = Path.Combine(Work, "gen", "Dockerfile"), AssemblyName = "Fuzz", TargetFileName = "Fuzz.dll", TargetFrameworkVersion = "v10.0",
+                FrameworkReferences = Items("Microsoft.NETCore.App"), RuntimeIdentifiers = "linux-x64",
+            },
+            nameof(StagePublishOutput) => new StagePublishOutput { Platforms = [PublishedPlatform()], Destination = Path.Combine(Work, "stage") },
+            nameof(GenerateNodeAffinity) => new GenerateNodeAffinity { Platforms = Items("linux/amd64"), PatchPath = Path.Combine(Work, "config", "patch.yaml") },
+            // A merge of one reference by digest in a closed loopback port: fails at once.
+            nameof(MergeContainerImages) => new MergeContainerImages { InputList = "127.0.0.1:1/fuzz@sha256:" + new string('b', 64), ExpectedPlatforms = Items("linux/amd64"), Registry = "127.0.0.1:1", Repository = "fuzz" },
+            nameof(WriteContainerImageRecord) => new WriteContainerImageRecord { Image = "127.0.0.1:1/fuzz@sha256:" + new string('c', 64), Platforms = Items("linux/amd64"), RecordPath = Path.Combine(Work, "record", "image-record.json"), Output = "push" },
             _ => throw new ArgumentException(type.Name),
         };
         task.ProjectFullPath = Path.Combine(Work, "app.csproj");
         return task;
+    }
+
+    /// <summary>A platform whose publish output is a real folder with one file.</summary>
+    private static ITaskItem PublishedPlatform()
+    {
+        var publish = Path.Combine(Work, "publish");
+        Directory.CreateDirectory(publish);
+        File.WriteAllText(Path.Combine(publish, "Fuzz.dll"), "IL");
+        var item = new TaskItem("linux/amd64");
+        item.SetMetadata("Os", "linux");
+        item.SetMetadata("Architecture", "amd64");
+        item.SetMetadata("PublishDir", publish);
+        return item;
     }
 
     public static IEnumerable<object[]> TaskTypes()
@@ -96,7 +120,11 @@ public sealed class TaskInputFuzzTests
     [TestMethod]
     public void Every_task_is_fuzzed()
         => CollectionAssert.AreEquivalent(
-            new[] { nameof(ResolveContainerPlatforms), nameof(CheckDockerfile), nameof(PreflightContainerBuild), nameof(BuildContainerImage), nameof(ValidateContainerImage), nameof(TagContainerImage) },
+            new[]
+            {
+                nameof(ResolveContainerPlatforms), nameof(CheckDockerfile), nameof(PreflightContainerBuild), nameof(BuildContainerImage), nameof(ValidateContainerImage), nameof(TagContainerImage),
+                nameof(ResolveContainerConfig), nameof(GenerateContainerDockerfile), nameof(StagePublishOutput), nameof(GenerateNodeAffinity), nameof(MergeContainerImages), nameof(WriteContainerImageRecord),
+            },
             TaskTypes().Select(t => (string)t[0]).ToArray(),
             "a new task needs a fuzz setup here");
 

@@ -9,7 +9,7 @@ namespace MultiArch.Build.Tests.Unit.Validation;
 /// The .NET pass of the deep check over OCI layouts made here: every CPU-specific file of the app folder, not only
 /// the entrypoint. Real busybox ELF binaries stand in for native libraries; real .NET assemblies for PE files.
 /// </summary>
-[TestClass]
+[ServiceTestClass]
 public sealed class AppFolderCheckTests
 {
     private static readonly OciPlatform Amd64 = OciPlatform.Parse("linux/amd64");
