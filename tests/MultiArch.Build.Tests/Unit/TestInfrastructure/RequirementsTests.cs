@@ -22,7 +22,7 @@ public sealed class RequirementsTests
 
     [TestMethod]
     public void OnlyBuildxAndBuildkitMaySkipUnderCi()
-        => CollectionAssert.AreEquivalent(new[] { RequiresAttribute.Buildx, RequiresAttribute.BuildxBuilder }, RequiresAttribute.MaySkipUnderCi.ToArray());
+        => CollectionAssert.AreEquivalent(new[] { RequiresAttribute.Buildx, RequiresAttribute.BuildxBuilder, RequiresAttribute.Buildkitd }, RequiresAttribute.MaySkipUnderCi.ToArray());
 
     [TestMethod]
     public void MissingServiceUnderCiRunsAndFailsWithTheReason()
