@@ -184,7 +184,27 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
             if (removal is not null)
             {
                 await removal.ConfigureAwait(false);
+                await EnsureRemovedAsync(request.Cli, name).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// A first <c>rm -f</c> can race the killed client (the container still starting, or locked while it stops):
+    /// ask the engine until the container is really gone, a few times, a moment apart. Never fails the run.
+    /// </summary>
+    private async Task EnsureRemovedAsync(string cli, string name)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var exists = await processes.RunAsync(new ProcessSpec(cli, ["container", "inspect", "--format", "{{.Id}}", name]), null, CancellationToken.None).ConfigureAwait(false);
+            if (!exists.Succeeded)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(300 * (attempt + 1))).ConfigureAwait(false);
+            await processes.RunAsync(new ProcessSpec(cli, ["rm", "-f", name]), null, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
