@@ -276,6 +276,24 @@ internal sealed class BuildPreflight(IProcessRunner processes)
 
         messages.Add(Diagnostic.Info(nameof(Strings.BuilderInspected), builder.Name, builder.Driver, string.Join(", ", builder.NativePlatforms), string.Join(", ", buildable.Except(builder.NativePlatforms))));
         var plan = BuilderPlan.For(builder, request.Platforms);
+        if (builder.Nodes.FirstOrDefault(n => !n.IsRunning) is { } down && !plan.AllDeclared(builder))
+        {
+            // buildx goes to the declared platforms first and starts only their nodes; failing that it starts every
+            // node of the builder to list their platforms, and one that cannot be reached fails the build.
+            throw new BuildException(nameof(Strings.BuilderNodeDownBlocksBuild), down.Name, builder.Name, down.Status, string.Join(", ", request.Platforms));
+        }
+
+        if (plan.IsMultiNode && request.Output != BuildOutputKind.Push)
+        {
+            // buildx refuses an OCI export from several nodes ("oci for multi-node builds currently not supported"),
+            // and each node would load its own platform into the engine under the same tag: say so before building.
+            throw new BuildException(
+                nameof(Strings.MultiNodeLocalOutput),
+                builder.Name,
+                string.Join(", ", plan.Entries.Select(e => $"{e.Platform} -> {e.Node}")),
+                request.Output == BuildOutputKind.Load ? "loaded into the engine" : "written to an OCI archive");
+        }
+
         messages.AddRange(plan.Warnings);
         // Native: what the plan runs natively, plus the nodes' other native platforms that were not requested (so
         // the list is never empty). A requested platform planned on an emulating node is not native, even if
@@ -304,7 +322,17 @@ internal sealed class BuildPreflight(IProcessRunner processes)
 
         if (!result.Succeeded)
         {
-            throw new BuildException(nameof(Strings.BuilderUnavailable), name ?? "(current)", result.Tail(3));
+            // One node that cannot be reached fails the whole --bootstrap ("context deadline exceeded"), without
+            // saying which. Asked without --bootstrap, buildx shows each node: the running ones with their platforms,
+            // the others "inactive". The plan then decides whether the build can do without them (MULTIARCH3054).
+            var plain = await TryAsync("docker", args.Where(a => a != "--bootstrap").ToList(), cancellationToken).ConfigureAwait(false);
+            var partial = plain is { Succeeded: true } ? BuilderInfo.Parse(plain.StandardOutput) : null;
+            if (partial is null || !partial.Nodes.Any(n => n.IsRunning) || partial.Nodes.All(n => n.IsRunning))
+            {
+                throw new BuildException(nameof(Strings.BuilderUnavailable), name ?? "(current)", result.Tail(3));
+            }
+
+            return partial;
         }
 
         var info = BuilderInfo.Parse(result.StandardOutput);

@@ -18,6 +18,9 @@ internal sealed record MergeRequest
     public required string Registry { get; init; }
 
     public required string Repository { get; init; }
+
+    /// <summary>Annotations of the index itself (what <c>--annotation index:key=value</c> gives a one-node build).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> IndexAnnotations { get; init; } = [];
 }
 
 /// <summary>One image of the merged index and the part it came from.</summary>
@@ -199,11 +202,11 @@ internal sealed class ImageMerger(Func<string, RegistryClient> clientFor)
 
     /// <summary>
     /// The index: images in plan order, then their attestations. A Docker manifest list when every image is a
-    /// Docker v2 manifest and no attestation comes along (Docker clients of every age read it); an OCI index otherwise.
+    /// Docker v2 manifest and no attestation or index annotation comes along (Docker clients of every age read it); an OCI index otherwise.
     /// </summary>
     public static (byte[] Content, string MediaType) IndexJson(MergePlan plan)
     {
-        var docker = plan.Attestations.Count == 0 && plan.Images.All(i => i.Descriptor.MediaType == MediaTypes.DockerManifest);
+        var docker = plan.Attestations.Count == 0 && plan.Request.IndexAnnotations.Count == 0 && plan.Images.All(i => i.Descriptor.MediaType == MediaTypes.DockerManifest);
         var mediaType = docker ? MediaTypes.DockerManifestList : MediaTypes.OciIndex;
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -218,6 +221,17 @@ internal sealed class ImageMerger(Func<string, RegistryClient> clientFor)
             }
 
             json.WriteEndArray();
+            if (plan.Request.IndexAnnotations.Count > 0)
+            {
+                json.WriteStartObject("annotations");
+                foreach (var (key, value) in plan.Request.IndexAnnotations.GroupBy(a => a.Key, StringComparer.Ordinal).Select(g => g.Last()).OrderBy(a => a.Key, StringComparer.Ordinal))
+                {
+                    json.WriteString(key, value);
+                }
+
+                json.WriteEndObject();
+            }
+
             json.WriteEndObject();
         }
 

@@ -18,6 +18,12 @@ public sealed partial class BuildContainerImage
     [Required]
     public ITaskItem[] Platforms { get; set; } = Array.Empty<ITaskItem>();
 
+    /// <summary>
+    /// The preflight's plan (<c>@(_MultiArchBuildPlan)</c>): Identity = platform, metadata <c>Node</c>, <c>Native</c>,
+    /// <c>Invocation</c>. Platforms planned on several nodes are built one <c>buildx build</c> per node and merged.
+    /// </summary>
+    public ITaskItem[] BuildPlan { get; set; } = Array.Empty<ITaskItem>();
+
     [Required]
     public string Dockerfile { get; set; } = "";
 

@@ -42,4 +42,12 @@ public sealed partial class PreflightContainerBuild
     /// <summary>Platforms the builder runs without emulation, comma-joined.</summary>
     [Output]
     public string NativePlatforms { get; private set; } = "";
+
+    /// <summary>
+    /// The build plan: one item per platform (Identity: the platform), with metadata <c>Node</c> (the builder node
+    /// that builds it), <c>Native</c> (<c>true</c>/<c>false</c>) and <c>Invocation</c> (which <c>buildx build</c> run
+    /// builds it: several when the platforms go to several nodes).
+    /// </summary>
+    [Output]
+    public ITaskItem[] BuildPlan { get; private set; } = Array.Empty<ITaskItem>();
 }

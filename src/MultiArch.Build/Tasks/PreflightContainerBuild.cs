@@ -1,4 +1,5 @@
 using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
 using MultiArch.Build.Buildx;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Platforms;
@@ -60,5 +61,13 @@ public sealed partial class PreflightContainerBuild : MultiArchTask
         UsedCli = result.Cli == ContainerCliKind.Podman ? "podman" : "docker";
         UsedBuilder = result.BuilderName ?? string.Empty;
         NativePlatforms = string.Join(",", result.NativePlatforms);
+        BuildPlan = (result.Plan?.Entries ?? []).Select(e =>
+        {
+            var item = new TaskItem(e.Platform.ToString());
+            item.SetMetadata("Node", e.Node ?? string.Empty);
+            item.SetMetadata("Native", e.Native ? "true" : "false");
+            item.SetMetadata("Invocation", e.Invocation.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return (ITaskItem)item;
+        }).ToArray();
     }
 }

@@ -66,6 +66,21 @@ public static class Environments
 
     public static string AuthPassword => File.ReadAllText(Environment.GetEnvironmentVariable("MULTIARCH_TEST_AUTH_PASSWORD_FILE")!).Trim();
 
+    /// <summary>Whether the loopback registry (<see cref="Registry"/>) has the tag (or digest) in the repository.</summary>
+    public static async Task<bool> TagExistsAsync(string repository, string tag)
+    {
+        using var client = new MultiArch.Build.Registry.RegistryClient(Registry);
+        try
+        {
+            await client.GetManifestAsync(repository, tag, default);
+            return true;
+        }
+        catch (MultiArch.Build.Registry.RegistryNotFoundException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Real per-architecture busybox binaries (Debian's busybox-static), by Debian architecture name.</summary>
     public static byte[] Busybox(string debianArch)
         => File.ReadAllBytes(Path.Combine(Environment.GetEnvironmentVariable("MULTIARCH_TEST_BUSYBOX_DIR")!, debianArch, "busybox"));

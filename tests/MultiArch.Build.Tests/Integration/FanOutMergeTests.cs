@@ -48,20 +48,6 @@ public sealed class FanOutMergeTests
     private static JsonElement Record(FanOut fanOut, string relative)
         => JsonDocument.Parse(File.ReadAllText(Path.Combine(fanOut.Project.Directory, relative))).RootElement;
 
-    private static async Task<bool> TagExistsAsync(string repository, string tag)
-    {
-        using var client = new RegistryClient(Environments.Registry);
-        try
-        {
-            await client.GetManifestAsync(repository, tag, default);
-            return true;
-        }
-        catch (RegistryNotFoundException)
-        {
-            return false;
-        }
-    }
-
     [TestMethod]
     public async Task Each_job_pushes_by_digest_validates_and_records_without_moving_a_tag()
     {
@@ -87,7 +73,7 @@ public sealed class FanOutMergeTests
             Assert.AreEqual(record.GetProperty("manifestMediaType").GetString(), root.MediaType);
         }
 
-        Assert.IsFalse(await TagExistsAsync(fanOut.Repository, "v1"), "a fan-out job moves no tag");
+        Assert.IsFalse(await Environments.TagExistsAsync(fanOut.Repository, "v1"), "a fan-out job moves no tag");
     }
 
     [TestMethod]
@@ -125,7 +111,7 @@ public sealed class FanOutMergeTests
 
         Assert.AreNotEqual(0, merge.ExitCode, merge.Describe());
         CollectionAssert.AreEqual(new[] { "MULTIARCH7007" }, merge.ErrorCodes.ToArray(), merge.Describe());
-        Assert.IsFalse(await TagExistsAsync(fanOut.Repository, "v2"));
+        Assert.IsFalse(await Environments.TagExistsAsync(fanOut.Repository, "v2"));
     }
 
     [TestMethod]
@@ -137,6 +123,6 @@ public sealed class FanOutMergeTests
 
         Assert.AreNotEqual(0, merge.ExitCode, merge.Describe());
         CollectionAssert.AreEqual(new[] { "MULTIARCH7002" }, merge.ErrorCodes.ToArray(), merge.Describe());
-        Assert.IsFalse(await TagExistsAsync(fanOut.Repository, "v3"));
+        Assert.IsFalse(await Environments.TagExistsAsync(fanOut.Repository, "v3"));
     }
 }

@@ -43,20 +43,6 @@ public sealed class SdkLifecycleTests
         return (project, repository);
     }
 
-    private static async Task<bool> TagExistsAsync(string repository, string tag)
-    {
-        using var client = new RegistryClient(Environments.Registry);
-        try
-        {
-            await client.GetManifestAsync(repository, tag, default);
-            return true;
-        }
-        catch (RegistryNotFoundException)
-        {
-            return false;
-        }
-    }
-
     [TestMethod]
     [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.Busybox)]
     public async Task Build_stays_local_even_with_a_registry_and_publish_pushes_validates_tags_and_pins_affinity()
@@ -72,7 +58,7 @@ public sealed class SdkLifecycleTests
         StringAssert.Contains(build.Output, "run `dotnet publish` to push and tag");
         Assert.IsTrue(File.Exists(Path.Combine(project.Directory, "obj", "multiarch", "image.tar")), "dotnet build leaves an OCI archive");
         Assert.IsFalse(build.Output.Contains("Pushed ", StringComparison.Ordinal), build.Describe());
-        Assert.IsFalse(await TagExistsAsync(repository, "v1"), "dotnet build must not move a tag");
+        Assert.IsFalse(await Environments.TagExistsAsync(repository, "v1"), "dotnet build must not move a tag");
         Assert.IsFalse(File.Exists(patch), "the affinity patch is a publish step");
 
         var publish = await project.DotnetAsync("publish", project.ProjectFile, "-nodeReuse:false", "-getItem:ContainerValidatedPlatform", "-getProperty:ContainerImageDigest");

@@ -6,7 +6,7 @@ namespace MultiArch.Build.Tests.Unit.Buildx;
 
 /// <summary>
 /// Which node builds which platform, natively or emulated, as buildx decides it, over multi-node
-/// <c>buildx inspect</c> outputs (TestData/Buildx/README.md says how the composed ones were made).
+/// <c>buildx inspect</c> outputs (real captures of buildx v0.28.0 with BuildKit v0.24.0 nodes: TestData/Buildx/README.md).
 /// </summary>
 [TestClass]
 public sealed class BuilderPlanTests
@@ -18,55 +18,96 @@ public sealed class BuilderPlanTests
     private static string[] Describe(BuilderPlan plan) => plan.Entries.Select(e => $"{e.Platform} {e.Node} {(e.Native ? "native" : "emulated")}").ToArray();
 
     [TestMethod]
-    public void Two_restricted_buildkitd_nodes_build_one_platform_each_natively()
+    public void Undeclared_nodes_list_every_platform_they_emulate_so_buildx_sends_both_to_the_first_node()
     {
-        var builder = Inspect("inspect-remote-two-nodes-v0.28.0.composed.txt");
+        // Real BuildKit: a worker restricted to linux/arm64 still lists what QEMU lets it run, and so does the amd64
+        // one. Without declared platforms buildx takes the first node that lists a platform: node 0 for both.
+        var builder = Inspect("inspect-remote-two-nodes-v0.28.0.txt");
         Assert.AreEqual(2, builder.Nodes.Count);
+        Assert.AreEqual("linux/arm64", builder.Nodes[1].Platforms[0].ToString());
 
         var plan = BuilderPlan.For(builder, Platforms("linux/amd64", "linux/arm64"));
 
-        CollectionAssert.AreEqual(new[] { "linux/amd64 mab-multi0 native", "linux/arm64 mab-multi1 native" }, Describe(plan));
-        CollectionAssert.AreEqual(Platforms("linux/amd64", "linux/arm64"), plan.NativePlatforms.ToArray());
-        Assert.AreEqual(0, plan.Warnings.Count);
-        CollectionAssert.AreEqual(
-            new[] { "Build plan of builder mab-multi (remote driver, 2 node(s)):", "  linux/amd64 -> node mab-multi0 (native)", "  linux/arm64 -> node mab-multi1 (native)" },
-            plan.Lines().ToArray());
-        StringAssert.Contains(plan.ToMarkdown(), "| `linux/arm64` | mab-multi1 | native |");
+        CollectionAssert.AreEqual(new[] { "linux/amd64 capundecl0 native", "linux/arm64 capundecl0 emulated" }, Describe(plan));
+        Assert.IsFalse(plan.IsMultiNode);
+        CollectionAssert.AreEqual(new[] { "MULTIARCH3051" }, plan.Warnings.Select(w => w.Code).ToArray());
+        StringAssert.Contains(plan.Warnings[0].Message, "linux/arm64 goes to node capundecl0 under emulation although node capundecl1 builds it natively");
+        StringAssert.Contains(plan.Warnings[0].Message, "docker buildx create --append --name capundecl --node capundecl1 --platform linux/arm64");
     }
 
     [TestMethod]
-    public void Buildx_gives_an_undeclared_platform_to_the_first_node_that_lists_it_and_that_is_said()
+    public void Declared_nodes_build_one_platform_each_natively_one_buildx_run_per_node()
     {
-        var builder = Inspect("inspect-docker-container-three-nodes-v0.28.0.composed.txt");
+        var builder = Inspect("inspect-remote-two-nodes-declared-v0.28.0.txt");
+        CollectionAssert.AreEqual(Platforms("linux/arm64"), builder.Nodes[1].Declared.ToArray());
+
+        var plan = BuilderPlan.For(builder, Platforms("linux/amd64", "linux/arm64"));
+
+        CollectionAssert.AreEqual(new[] { "linux/amd64 capdecl0 native", "linux/arm64 capdecl1 native" }, Describe(plan));
+        CollectionAssert.AreEqual(Platforms("linux/amd64", "linux/arm64"), plan.NativePlatforms.ToArray());
+        Assert.AreEqual(0, plan.Warnings.Count);
+        Assert.IsTrue(plan.IsMultiNode);
+        Assert.IsTrue(plan.AllDeclared(builder));
+        CollectionAssert.AreEqual(new[] { "linux/amd64", "linux/arm64" }, plan.Invocations.Select(i => string.Join(",", i)).ToArray());
+        CollectionAssert.AreEqual(
+            new[] { "Build plan of builder capdecl (remote driver, 2 node(s)):", "  linux/amd64 -> node capdecl0 (native)", "  linux/arm64 -> node capdecl1 (native)" },
+            plan.Lines().ToArray());
+        StringAssert.Contains(plan.ToMarkdown(), "| `linux/arm64` | capdecl1 | native |");
+    }
+
+    [TestMethod]
+    public void Declared_platforms_only_count_when_they_cover_the_request()
+    {
+        // s390x is declared nowhere: buildx falls back to "first node that lists it" for every platform.
+        var plan = BuilderPlan.For(Inspect("inspect-remote-two-nodes-declared-v0.28.0.txt"), Platforms("linux/arm64", "linux/s390x"));
+
+        CollectionAssert.AreEqual(new[] { "linux/arm64 capdecl0 emulated", "linux/s390x capdecl0 emulated" }, Describe(plan));
+        CollectionAssert.AreEqual(new[] { "MULTIARCH3051" }, plan.Warnings.Select(w => w.Code).ToArray());
+    }
+
+    [TestMethod]
+    public void An_inactive_node_is_left_out_and_said()
+    {
+        var builder = Inspect("inspect-remote-three-nodes-one-inactive-v0.28.0.txt");
+        Assert.AreEqual("inactive", builder.Nodes[2].Status);
 
         var plan = BuilderPlan.For(builder, Platforms("linux/amd64", "linux/arm64", "linux/s390x"));
 
-        CollectionAssert.AreEqual(new[] { "linux/amd64 ci-builder0 native", "linux/arm64 ci-builder0 emulated", "linux/s390x ci-builder0 emulated" }, Describe(plan));
-        CollectionAssert.AreEqual(Platforms("linux/amd64"), plan.NativePlatforms.ToArray());
+        CollectionAssert.AreEqual(new[] { "linux/amd64 capthree0 native", "linux/arm64 capthree0 emulated", "linux/s390x capthree0 emulated" }, Describe(plan));
         CollectionAssert.AreEqual(new[] { "MULTIARCH3050", "MULTIARCH3051" }, plan.Warnings.Select(w => w.Code).ToArray());
-        StringAssert.Contains(plan.Warnings[0].Message, "ci-builder2");
-        StringAssert.Contains(plan.Warnings[1].Message, "linux/arm64 goes to node ci-builder0 under emulation although node ci-builder1 builds it natively");
-        StringAssert.Contains(plan.Warnings[1].Message, "docker buildx create --append --name ci-builder --node ci-builder1 --platform linux/arm64");
-    }
-
-    [TestMethod]
-    public void Declared_platforms_win_when_they_cover_the_request()
-    {
-        var builder = Inspect("inspect-kubernetes-declared-v0.28.0.composed.txt");
-        CollectionAssert.AreEqual(Platforms("linux/arm64"), builder.Nodes[1].Declared.ToArray());
-
-        var plan = BuilderPlan.For(builder, Platforms("linux/arm64", "linux/amd64"));
-
-        CollectionAssert.AreEqual(new[] { "linux/arm64 kube-arm64 native", "linux/amd64 kube-amd64 native" }, Describe(plan));
+        StringAssert.Contains(plan.Warnings[0].Message, "capthree2");
+        Assert.IsFalse(plan.AllDeclared(builder));
     }
 
     [TestMethod]
     public void A_platform_no_running_node_lists_has_no_node()
     {
-        var plan = BuilderPlan.For(Inspect("inspect-kubernetes-declared-v0.28.0.composed.txt"), Platforms("linux/arm/v7", "linux/s390x"));
+        var plan = BuilderPlan.For(Inspect("inspect-remote-two-nodes-declared-v0.28.0.txt"), Platforms("linux/arm64", "linux/mips64le"));
 
-        CollectionAssert.AreEqual(new[] { "linux/arm/v7 kube-arm64 emulated", "linux/s390x  emulated" }, Describe(plan));
-        StringAssert.Contains(plan.Lines().Last(), "linux/s390x -> node (none) (no node)");
+        CollectionAssert.AreEqual(new[] { "linux/arm64 capdecl0 emulated", "linux/mips64le  emulated" }, Describe(plan), string.Join("|", Describe(plan)));
+        StringAssert.Contains(plan.Lines().Last(), "linux/mips64le -> node (none) (no node)");
+    }
+
+    [TestMethod]
+    public void A_node_group_that_a_smaller_request_would_spread_is_split_into_one_run_per_platform()
+    {
+        // Whole request: s390x is declared nowhere, so buildx takes the first listing node for each platform (amd64 and
+        // arm64 on a, s390x on c). Asked alone, a's group is all declared (amd64 on a, arm64 on b) and would spread:
+        // each platform gets its own run, and arm64 lands natively on b.
+        var a = new BuilderNode("a", "tcp://a", "running", null, Platforms("linux/amd64", "linux/arm64"), Platforms("linux/amd64"));
+        var b = new BuilderNode("b", "tcp://b", "running", null, Platforms("linux/arm64"), Platforms("linux/arm64"));
+        var c = new BuilderNode("c", "tcp://c", "running", null, Platforms("linux/s390x"), []);
+        var builder = new BuilderInfo("abc", "remote", [a, b, c]);
+
+        var plan = BuilderPlan.For(builder, Platforms("linux/amd64", "linux/arm64", "linux/s390x"));
+
+        CollectionAssert.AreEqual(new[] { "linux/amd64 a native", "linux/arm64 b native", "linux/s390x c native" }, Describe(plan));
+        Assert.AreEqual(3, plan.Invocations.Count);
+        Assert.AreEqual(0, plan.Warnings.Count);
+        foreach (var run in plan.Invocations)
+        {
+            Assert.IsFalse(BuilderPlan.For(builder, run).IsMultiNode, $"each run goes to one node: {string.Join(",", run)}");
+        }
     }
 
     [TestMethod]
@@ -82,28 +123,73 @@ public sealed class BuilderPlanTests
         var runner = new BuildPreflightTests.ScriptedRunner(new()
         {
             ["docker buildx version"] = BuildPreflightTests.Ok(BuildPreflightTests.Data("version-v0.28.0.txt")),
-            ["docker buildx inspect --bootstrap"] = BuildPreflightTests.Ok(BuildPreflightTests.Data("inspect-docker-container-three-nodes-v0.28.0.composed.txt")),
-            ["docker info"] = BuildPreflightTests.Ok("[]"),
+            ["docker buildx inspect --bootstrap"] = BuildPreflightTests.Ok(BuildPreflightTests.Data("inspect-remote-two-nodes-v0.28.0.txt")),
         });
 
         var result = await new BuildPreflight(runner).RunAsync(new PreflightRequest { Platforms = Platforms("linux/amd64", "linux/arm64"), Output = BuildOutputKind.Push }, default);
 
         Assert.IsNotNull(result.Plan);
         CollectionAssert.Contains(result.NativePlatforms.ToArray(), OciPlatform.Parse("linux/amd64"));
-        CollectionAssert.DoesNotContain(result.NativePlatforms.ToArray(), OciPlatform.Parse("linux/arm64"), "arm64 will be emulated (node ci-builder1 is native, but buildx sends it to ci-builder0): the emulation checks must know");
-        CollectionAssert.IsSubsetOf(new[] { "MULTIARCH3050", "MULTIARCH3051" }, result.Messages.Select(m => m.Code).ToArray());
+        CollectionAssert.DoesNotContain(result.NativePlatforms.ToArray(), OciPlatform.Parse("linux/arm64"), "arm64 will be emulated (node capundecl1 is native, but buildx sends it to capundecl0): the emulation checks must know");
+        CollectionAssert.AreEqual(new[] { "MULTIARCH3051" }, result.Messages.Where(m => m.Code.Length > 0).Select(m => m.Code).ToArray());
+    }
+
+    /// <summary>The real answers of buildx v0.28 for a builder with a node that cannot be reached.</summary>
+    private static BuildPreflightTests.ScriptedRunner OneNodeDown() => new(new()
+    {
+        ["docker buildx version"] = BuildPreflightTests.Ok(BuildPreflightTests.Data("version-v0.28.0.txt")),
+        ["docker buildx inspect --bootstrap"] = new ProcessResult(1, string.Empty, BuildPreflightTests.Data("inspect-bootstrap-node-down-v0.28.0.txt")),
+        ["docker buildx inspect"] = BuildPreflightTests.Ok(BuildPreflightTests.Data("inspect-remote-three-nodes-one-inactive-v0.28.0.txt")),
+    });
+
+    [TestMethod]
+    public async Task A_node_that_cannot_be_reached_is_named_when_buildx_would_start_it()
+    {
+        var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(OneNodeDown()).RunAsync(new PreflightRequest { Platforms = Platforms("linux/amd64", "linux/arm64"), Output = BuildOutputKind.Push }, default));
+
+        Assert.AreEqual("MULTIARCH3054", ex.Code);
+        StringAssert.Contains(ex.Message, "Node capthree2 of builder capthree is inactive");
+        StringAssert.Contains(ex.Message, "docker buildx create --leave --name capthree --node capthree2");
     }
 
     [TestMethod]
-    public async Task A_platform_only_a_stopped_node_offers_cannot_be_built()
+    public async Task A_node_that_cannot_be_reached_does_not_stop_a_build_whose_platforms_are_declared_on_running_nodes()
     {
+        var declared = BuildPreflightTests.Data("inspect-remote-three-nodes-one-inactive-v0.28.0.txt")
+            .Replace("Platforms:        linux/amd64, ", "Platforms:        linux/amd64*, ", StringComparison.Ordinal)
+            .Replace("Platforms:        linux/arm64, ", "Platforms:        linux/arm64*, ", StringComparison.Ordinal);
+        var answers = new Dictionary<string, ProcessResult>
+        {
+            ["docker buildx version"] = BuildPreflightTests.Ok(BuildPreflightTests.Data("version-v0.28.0.txt")),
+            ["docker buildx inspect --bootstrap"] = new ProcessResult(1, string.Empty, BuildPreflightTests.Data("inspect-bootstrap-node-down-v0.28.0.txt")),
+            ["docker buildx inspect"] = BuildPreflightTests.Ok(declared),
+        };
+
+        var result = await new BuildPreflight(new BuildPreflightTests.ScriptedRunner(answers)).RunAsync(new PreflightRequest { Platforms = Platforms("linux/amd64", "linux/arm64"), Output = BuildOutputKind.Push }, default);
+
+        CollectionAssert.AreEqual(new[] { "linux/amd64 capthree0 native", "linux/arm64 capthree1 native" }, Describe(result.Plan!));
+        CollectionAssert.AreEqual(new[] { "MULTIARCH3050" }, result.Messages.Where(m => m.Code.Length > 0).Select(m => m.Code).ToArray());
+    }
+
+    [TestMethod]
+    [DataRow("archive", "written to an OCI archive")]
+    [DataRow("load", "loaded into the engine")]
+    public async Task An_image_built_on_several_nodes_can_only_be_pushed(string outputName, string what)
+    {
+        var output = BuildOutputs.Parse(outputName);
         var runner = new BuildPreflightTests.ScriptedRunner(new()
         {
             ["docker buildx version"] = BuildPreflightTests.Ok(BuildPreflightTests.Data("version-v0.28.0.txt")),
-            ["docker buildx inspect --bootstrap"] = BuildPreflightTests.Ok(BuildPreflightTests.Data("inspect-remote-two-nodes-v0.28.0.composed.txt").Replace("Status:           running\nBuildKit version: v0.0.0+unknown\nPlatforms:        linux/arm64", "Status:           stopped\nBuildKit version: v0.0.0+unknown\nPlatforms:        linux/arm64", StringComparison.Ordinal)),
+            // As docker-container nodes of an engine with the containerd image store, whose multi-platform load is
+            // not refused for the store's sake (MULTIARCH3009).
+            ["docker buildx inspect --bootstrap"] = BuildPreflightTests.Ok(BuildPreflightTests.Data("inspect-remote-two-nodes-declared-v0.28.0.txt").Replace("Driver:        remote", "Driver:        docker-container", StringComparison.Ordinal)),
+            ["docker info"] = BuildPreflightTests.Ok("[[\"driver-type\",\"io.containerd.snapshotter.v1\"]]"),
         });
 
-        var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(new PreflightRequest { Platforms = Platforms("linux/amd64", "linux/arm64"), Output = BuildOutputKind.Push }, default));
-        Assert.AreEqual("MULTIARCH3008", ex.Code);
+        var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(new PreflightRequest { Platforms = Platforms("linux/amd64", "linux/arm64"), Output = output }, default));
+
+        Assert.AreEqual("MULTIARCH3052", ex.Code);
+        StringAssert.Contains(ex.Message, "linux/amd64 -> capdecl0, linux/arm64 -> capdecl1");
+        StringAssert.Contains(ex.Message, what);
     }
 }
