@@ -169,6 +169,14 @@ internal static class StartupCheck
     /// <c>shared/Microsoft.NETCore.App/*</c> under <c>DOTNET_ROOT</c>, the <c>dotnet</c> host's folder,
     /// <c>/usr/share/dotnet</c> or <c>/usr/lib/dotnet</c>.
     /// </summary>
+    /// <summary>
+    /// Runtime libraries the host loads only on demand and does without when they cannot load:
+    /// <c>libcoreclrtraceptprovider.so</c> is the LTTng trace provider (DT_NEEDED <c>liblttng-ust.so.0</c>, which
+    /// Microsoft's own runtime-deps images do not ship); coreclr dlopens it at start-up and goes on without tracing
+    /// when that fails. Judging it would fail every self-contained app on a slim base.
+    /// </summary>
+    private static readonly HashSet<string> OptionalRuntimeLibraries = new(StringComparer.Ordinal) { "libcoreclrtraceptprovider.so" };
+
     private static IReadOnlyList<ElfObject> DotnetRuntimeLibraries(ImageFilesystem fs, string program, ElfFile elf, IReadOnlyList<string> environment)
     {
         var appDirectory = program[..Math.Max(1, program.LastIndexOf('/'))];
@@ -193,6 +201,7 @@ internal static class StartupCheck
 
         return fs.Children(runtime)
             .Where(LinkerFiles.IsLibraryName)
+            .Where(path => !OptionalRuntimeLibraries.Contains(path[(path.LastIndexOf('/') + 1)..]))
             .Select(path => fs.Resolve(path) is { Entry.Elf: { Problem: null } lib } hit && lib.SameMachineAs(elf) ? new ElfObject(hit.Path, lib, null) : null)
             .OfType<ElfObject>()
             .ToList();
