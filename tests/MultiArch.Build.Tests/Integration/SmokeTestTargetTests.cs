@@ -57,6 +57,26 @@ public sealed class SmokeTestTargetTests
     }
 
     [TestMethod]
+    [Requires(RequiresAttribute.Docker)]
+    public async Task The_docker_engine_runs_every_platform_by_digest_too()
+    {
+        var (result, report, _) = await SmokeAsync("hello-glibc", "-p:ContainerCli=docker");
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        StringAssert.Contains(result.Output, "Smoke run: 2 platform(s) with docker", result.Describe());
+        StringAssert.Contains(result.Output, "[linux/amd64] Hello, world!", result.Describe());
+        StringAssert.Contains(result.Output, "[linux/arm64] Hello, world!", result.Describe());
+        foreach (var platform in new[] { "linux/amd64", "linux/arm64" })
+        {
+            var run = Smoke(report, platform);
+            Assert.IsTrue(run.GetProperty("passed").GetBoolean(), platform);
+            // The image docker pulled for the run is removed after it: nothing is left in the engine.
+            var inspect = await MultiArch.Build.Processes.ProcessRunner.Instance.RunAsync(new MultiArch.Build.Processes.ProcessSpec("docker", ["image", "inspect", run.GetProperty("image").GetString()!]));
+            Assert.AreNotEqual(0, inspect.ExitCode, $"{platform}: the pulled image was left in the engine");
+        }
+    }
+
+    [TestMethod]
     public async Task A_platform_that_cannot_start_fails_with_its_real_output_and_the_other_passes()
     {
         var (result, report, summary) = await SmokeAsync("pigz-zlib-amd64-only");
