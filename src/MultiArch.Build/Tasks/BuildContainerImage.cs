@@ -146,6 +146,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
         }
 
         WrittenFiles = new[] { stampPath, request.Output == BuildOutputKind.Archive || cli == ContainerCliKind.Podman ? request.ArchivePath : null, request.MetadataFile }
+            .Concat(Directory.GetFiles(intermediate, Path.GetFileNameWithoutExtension(request.MetadataFile) + "-*.json"))
             .OfType<string>()
             .Where(File.Exists)
             .Select(f => (ITaskItem)new TaskItem(Path.GetFullPath(f)))
