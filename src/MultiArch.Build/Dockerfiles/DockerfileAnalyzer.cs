@@ -151,7 +151,7 @@ internal static partial class DockerfileAnalyzer
                     {
                         c.Add(Diagnostic.Warning(nameof(Strings.BuildPlatformStageCompilesForBuildMachine), dotnet.Value, stage.DisplayName, "pass -a $TARGETARCH (with 'ARG TARGETARCH' in the stage); framework-dependent IL is portable, the apphost and RID-specific assets are not"), run);
                     }
-                    else if (CargoBuild().Match(command) is { Success: true } cargo && !command.Contains("--target", StringComparison.Ordinal))
+                    else if (CargoBuild().Match(command) is { Success: true } cargo && !command.Contains("--target", StringComparison.Ordinal) && !SetsVariable(shell, scope, "CARGO_BUILD_TARGET"))
                     {
                         c.Add(Diagnostic.Warning(nameof(Strings.BuildPlatformStageCompilesForBuildMachine), cargo.Value, stage.DisplayName, "pass --target with the Rust target triple for $TARGETARCH"), run);
                     }
@@ -200,30 +200,52 @@ internal static partial class DockerfileAnalyzer
         }
     }
 
-    /// <summary>Check 4: literal architectures in stages that feed the image of a multi-platform build.</summary>
+    /// <summary>
+    /// Check 4: constant architectures in stages that feed the image of a multi-platform build: written as literals
+    /// (<c>GOARCH=amd64</c>, <c>-r linux-x64</c>, <c>--target aarch64-unknown-linux-gnu</c>, <c>CC=aarch64-linux-gnu-gcc</c>)
+    /// or reaching the compiler through ARG/ENV defaults and substitutions (<c>ARG GOARCH=amd64</c> then
+    /// <c>go build</c>, which sees it in its environment, or <c>GOARCH=${ARCH}</c> with <c>ARG ARCH=amd64</c>).
+    /// Values derived from the automatic TARGET* args, from --build-arg values, from shell variables or
+    /// command substitutions, or mapped from $TARGETARCH in a case/test, are not hard-coding.
+    /// </summary>
     private static void CheckHardCodedArchitectures(Context c)
     {
-        var archs = c.Options.TargetPlatforms.Select(p => p.Architecture).Distinct().ToList();
-        bool ConflictsWith(string arch) => archs.Count > 1 || !archs.Contains(NormalizeArch(arch));
+        var targets = c.Options.TargetPlatforms;
+        var archs = targets.Select(p => p.Architecture).Distinct().ToList();
+        bool ArchConflicts(string arch) => archs.Count > 1 || !archs.Contains(NormalizeArch(arch));
+
+        // Whether a constant value of a cross-compile variable contradicts the platforms built.
+        bool Conflicts(string variable, string value) => variable switch
+        {
+            "GOARCH" => ArchConflicts(value),
+            "GOOS" => targets.Any(t => !t.Os.Equals(value, StringComparison.OrdinalIgnoreCase)),
+            // GOARM matters only for 32-bit arm: several variants, or another one than the value.
+            "GOARM" => targets.Where(t => t.Architecture == "arm").Select(t => t.Variant ?? "v7").Distinct().ToList() is { Count: > 0 } arm
+                && (arm.Count > 1 || arm[0] != "v" + value.Split(',')[0]),
+            "CC" or "CXX" or "CARGO_BUILD_TARGET" => TripleArchitecture(value) is { } triple && ArchConflicts(triple),
+            _ => false,
+        };
 
         foreach (var stage in c.Graph.FeedingStages)
         {
             var platform = c.Graph.PlatformOf(stage);
             if (stage != c.Graph.ImageStage && stage.PlatformFlag is not null && platform.Kind == StagePlatformKind.Constant
-                && platform.DecidedAt == stage.From && c.Options.TargetPlatforms.Any(t => !t.Equals(platform.Constant)))
+                && platform.DecidedAt == stage.From && targets.Any(t => !t.Equals(platform.Constant)))
             {
-                c.Add(Diagnostic.Warning(nameof(Strings.HardCodedArchitecture), $"--platform={stage.PlatformFlag}", platform.Constant, c.TargetList, "--platform=$BUILDPLATFORM for a cross-compiling stage, or no --platform"), stage.From);
+                c.Add(Diagnostic.Warning(nameof(Strings.HardCodedArchitecture), $"'--platform={stage.PlatformFlag}'", platform.Constant, c.TargetList, "--platform=$BUILDPLATFORM for a cross-compiling stage, or no --platform"), stage.From);
             }
 
             foreach (var instruction in stage.Instructions)
             {
+                var scope = c.Graph.ScopeAt(stage, instruction.Line);
                 if (instruction.Is("ENV"))
                 {
-                    foreach (var (name, value) in DockerfileParser.ParseEnv(instruction))
+                    foreach (var (name, value) in DockerfileParser.ParseEnv(instruction).Where(e => CrossCompileVariables.Contains(e.Name)))
                     {
-                        if (name == "GOARCH" && IsLiteral(value) && ConflictsWith(value))
+                        var resolved = c.Graph.Resolve(value, scope);
+                        if (resolved is { Origin: ValueOrigin.Constant, Value: { Length: > 0 } constant } && Conflicts(name, constant))
                         {
-                            c.Add(Diagnostic.Warning(nameof(Strings.HardCodedArchitecture), $"GOARCH={value}", value, c.TargetList, "GOARCH=$TARGETARCH"), instruction);
+                            c.Add(Diagnostic.Warning(nameof(Strings.HardCodedArchitecture), Shown($"{name}={value}", name, resolved), constant, c.TargetList, Advice(name)), instruction);
                         }
                     }
                 }
@@ -240,29 +262,108 @@ internal static partial class DockerfileAnalyzer
                     continue;
                 }
 
+                var reported = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var command in ShellCommands(shell))
                 {
-                    foreach (Match m in GoArchAssignment().Matches(command))
+                    // VAR=value before a command, with export, or as a make variable.
+                    foreach (Match m in CrossCompileAssignment().Matches(command))
                     {
-                        var value = DockerfileParser.Unquote(m.Groups[1].Value);
-                        if (IsLiteral(value) && ConflictsWith(value))
+                        var name = m.Groups["name"].Value;
+                        var resolved = c.Graph.Resolve(DockerfileParser.Unquote(m.Groups["value"].Value), scope);
+                        if (resolved is { Origin: ValueOrigin.Constant, Value: { Length: > 0 } constant } && Conflicts(name, constant) && reported.Add(name))
                         {
-                            c.Add(Diagnostic.Warning(nameof(Strings.HardCodedArchitecture), m.Value, value, c.TargetList, "GOARCH=$TARGETARCH"), instruction);
+                            c.Add(Diagnostic.Warning(nameof(Strings.HardCodedArchitecture), Shown(m.Value.Trim(), name, resolved), constant, c.TargetList, Advice(name)), instruction);
                         }
                     }
 
-                    if (DotnetBuild().IsMatch(command) && DotnetArchitecture(command) is { } arch && IsLiteral(arch.Value))
+                    // A compiler that takes the variable from its environment: an ARG's constant default is there too.
+                    if (GoBuild().IsMatch(command))
                     {
-                        var rid = arch.Value;
-                        var platformOfValue = arch.IsRid && RuntimeIdentifierMap.TryGetPlatform(rid, out var p) ? p.Architecture : NormalizeArch(rid);
-                        if (ConflictsWith(platformOfValue))
+                        foreach (var name in new[] { "GOARCH", "GOOS", "GOARM" })
                         {
-                            c.Add(Diagnostic.Warning(nameof(Strings.HardCodedArchitecture), arch.Text, rid, c.TargetList, "-a $TARGETARCH"), instruction);
+                            if (!reported.Contains(name) && !Regex.IsMatch(shell, $@"(?<![\w$]){name}=", RegexOptions.CultureInvariant)
+                                && scope.TryGetValue(name, out var variable) && variable.IsArg && variable.Value is not null
+                                && c.Graph.Resolve("$" + name, scope) is { Origin: ValueOrigin.Constant, Value: { Length: > 0 } constant } resolved && Conflicts(name, constant))
+                            {
+                                reported.Add(name);
+                                c.Add(Diagnostic.Warning(nameof(Strings.HardCodedArchitecture), Shown(GoBuild().Match(command).Value, name, resolved), constant, c.TargetList, $"'ARG {name}' without a value and {name}=$TARGETARCH, or no {name} ARG"), instruction);
+                            }
+                        }
+                    }
+
+                    if (DotnetBuild().IsMatch(command) && DotnetArchitecture(command) is { } arch)
+                    {
+                        var resolved = c.Graph.Resolve(arch.Value, scope);
+                        if (resolved is { Origin: ValueOrigin.Constant, Value: { Length: > 0 } rid })
+                        {
+                            var platformOfValue = arch.IsRid && RuntimeIdentifierMap.TryGetPlatform(rid, out var p) ? p.Architecture : NormalizeArch(rid);
+                            if (ArchConflicts(platformOfValue))
+                            {
+                                c.Add(Diagnostic.Warning(nameof(Strings.HardCodedArchitecture), Shown(arch.Text, null, resolved), rid, c.TargetList, "-a $TARGETARCH"), instruction);
+                            }
+                        }
+                    }
+
+                    if ((CargoBuild().IsMatch(command) || RustcCommand().IsMatch(command)) && RustTarget().Match(command) is { Success: true } target)
+                    {
+                        var resolved = c.Graph.Resolve(DockerfileParser.Unquote(target.Groups["value"].Value), scope);
+                        if (resolved is { Origin: ValueOrigin.Constant, Value: { Length: > 0 } triple } && TripleArchitecture(triple) is { } tripleArch && ArchConflicts(tripleArch))
+                        {
+                            c.Add(Diagnostic.Warning(nameof(Strings.HardCodedArchitecture), Shown(target.Value.Trim(), null, resolved), triple, c.TargetList, "a --target mapped from $TARGETARCH (case \"$TARGETARCH\" in amd64) T=x86_64-unknown-linux-gnu ;; arm64) T=aarch64-unknown-linux-gnu ;; esac)"), instruction);
                         }
                     }
                 }
             }
         }
+    }
+
+    /// <summary>The variables that choose what a compiler targets, checked wherever they get a constant.</summary>
+    private static readonly IReadOnlySet<string> CrossCompileVariables = new HashSet<string>(StringComparer.Ordinal) { "GOARCH", "GOOS", "GOARM", "CC", "CXX", "CARGO_BUILD_TARGET" };
+
+    /// <summary>The text as written, and where a constant reached through variables was set ("'GOARCH=${ARCH}' (ARCH is 'amd64', from line 3)").</summary>
+    private static string Shown(string text, string? variable, ResolvedValue resolved)
+    {
+        var source = resolved.Source;
+        if (source is null || (variable is not null && text == $"{variable}={resolved.Value}"))
+        {
+            return $"'{text}'";
+        }
+
+        var kind = source.IsArg ? "ARG" : "ENV";
+        return $"'{text}' ({source.Name} is '{source.Value}', from the {kind} at line {source.DefaultLine ?? source.Line})";
+    }
+
+    private static string Advice(string variable) => variable switch
+    {
+        "GOARCH" => "GOARCH=$TARGETARCH",
+        "GOOS" => "GOOS=$TARGETOS",
+        "GOARM" => "GOARM from $TARGETVARIANT (v7 -> 7)",
+        "CARGO_BUILD_TARGET" => "a target triple mapped from $TARGETARCH",
+        _ => $"a {variable} chosen from $TARGETARCH (case \"$TARGETARCH\" in arm64) {variable}=aarch64-linux-gnu-gcc ;; ... esac)",
+    };
+
+    /// <summary>The Go architecture of a target triple or a cross compiler's name (aarch64-linux-gnu-gcc: arm64), or null.</summary>
+    private static string? TripleArchitecture(string value)
+    {
+        var name = value.Trim().Split('/')[^1];
+        var first = name.Split('-')[0];
+        if (!name.Contains('-'))
+        {
+            return null;
+        }
+
+        return first switch
+        {
+            "x86_64" or "amd64" => "amd64",
+            "i386" or "i586" or "i686" => "386",
+            "aarch64" or "arm64" => "arm64",
+            "arm" or "armv7" or "armv7l" or "armv6" or "thumbv7neon" => "arm",
+            "s390x" => "s390x",
+            "powerpc64le" or "ppc64le" => "ppc64le",
+            "riscv64" or "riscv64gc" => "riscv64",
+            "loongarch64" => "loong64",
+            _ => null,
+        };
     }
 
     /// <summary>Check 5: RUN steps of target-platform stages run under QEMU for non-native platforms; .NET must not.</summary>
@@ -376,8 +477,14 @@ internal static partial class DockerfileAnalyzer
     [GeneratedRegex(@"\bcargo\s+(build|install)\b")]
     private static partial Regex CargoBuild();
 
-    [GeneratedRegex(@"(?<![\w$])GOARCH=(""[^""]*""|'[^']*'|[^\s;&|]*)")]
-    private static partial Regex GoArchAssignment();
+    [GeneratedRegex(@"(?<![\w$])(?<name>GOARCH|GOOS|GOARM|CC|CXX|CARGO_BUILD_TARGET)=(?<value>""[^""]*""|'[^']*'|[^\s;&|]*)")]
+    private static partial Regex CrossCompileAssignment();
+
+    [GeneratedRegex(@"\brustc\b")]
+    private static partial Regex RustcCommand();
+
+    [GeneratedRegex(@"--target[=\s]+(?<value>""[^""]*""|'[^']*'|[^\s;&|]+)")]
+    private static partial Regex RustTarget();
 
     [GeneratedRegex(@"(?:^|\s)(?<opt>-a|--arch|-r|--runtime|[-/]p(?:roperty)?:RuntimeIdentifier)(?:[=\s]+)(?<value>""[^""]*""|'[^']*'|[^\s;&|]+)", RegexOptions.IgnoreCase)]
     private static partial Regex DotnetArchOption();

@@ -34,7 +34,12 @@ internal enum ValueOrigin
 }
 
 /// <summary>A variable in scope in a stage: an ARG or ENV with the value it has there (null: no value known).</summary>
-internal sealed record ScopedVariable(string Name, string? Value, bool IsArg, int Line);
+/// <param name="FromBuildArg">The value is a <c>--build-arg</c> the user passes: their choice, not one written in the Dockerfile.</param>
+/// <param name="DefaultLine">Where the value was written: the ARG/ENV line, or the global ARG whose default a stage <c>ARG NAME</c> takes.</param>
+internal sealed record ScopedVariable(string Name, string? Value, bool IsArg, int Line, bool FromBuildArg = false, int? DefaultLine = null);
+
+/// <summary>What an expression comes to: its origin and, when constant, its value and where that value was written.</summary>
+internal sealed record ResolvedValue(ValueOrigin Origin, string? Value, ScopedVariable? Source);
 
 /// <summary>
 /// The semantic view of a Dockerfile for multi-platform analysis: each stage's platform (with pins
@@ -111,6 +116,36 @@ internal sealed class StageGraph
         return scope;
     }
 
+    /// <summary>
+    /// What an expression comes to in a scope: <see cref="ValueOrigin.Target"/> when it derives from an automatic
+    /// TARGET* arg (even one given a default: MULTIARCH2005 reports that at its ARG), a parameter when it depends on
+    /// something unknown here (a --build-arg, an ARG without a value, a shell variable, a command substitution),
+    /// else a constant with its value and the ARG/ENV it came from (the first variable followed).
+    /// </summary>
+    public ResolvedValue Resolve(string expression, IReadOnlyDictionary<string, ScopedVariable> scope)
+    {
+        var origin = OriginOf(expression, scope);
+        if (origin != ValueOrigin.Constant)
+        {
+            return new ResolvedValue(origin, null, null);
+        }
+
+        ScopedVariable? source = null;
+        string? Lookup(string name, int depth)
+        {
+            if (!scope.TryGetValue(name, out var variable) || variable.Value is null || depth > 8)
+            {
+                return null;
+            }
+
+            source ??= variable;
+            return VariableExpander.Expand(variable.Value, n => Lookup(n, depth + 1), Document.EscapeCharacter);
+        }
+
+        var value = VariableExpander.Expand(expression, n => Lookup(n, 0), Document.EscapeCharacter);
+        return new ResolvedValue(ValueOrigin.Constant, DockerfileParser.Unquote(value), source);
+    }
+
     /// <summary>How an expression relates to the target architecture, given the scope it is evaluated in.</summary>
     public ValueOrigin OriginOf(string expression, IReadOnlyDictionary<string, ScopedVariable> scope, int depth = 0)
     {
@@ -126,13 +161,11 @@ internal sealed class StageGraph
         {
             if (name.StartsWith("TARGET", StringComparison.Ordinal) && AutomaticArgs.Contains(name))
             {
-                if (!scope.TryGetValue(name, out var declared) || declared.Value is null)
-                {
-                    return ValueOrigin.Target;
-                }
+                // Meant to follow the target; a default that breaks it is MULTIARCH2005's finding, at that ARG.
+                return ValueOrigin.Target;
             }
 
-            if (!scope.TryGetValue(name, out var variable) || variable.Value is null || depth > 8)
+            if (!scope.TryGetValue(name, out var variable) || variable.Value is null || variable.FromBuildArg || depth > 8)
             {
                 origin = ValueOrigin.Parameter;
                 continue;
@@ -209,16 +242,17 @@ internal sealed class StageGraph
             {
                 // A stage ARG without a value takes --build-arg, else the global ARG's default, else (automatic) the per-platform value.
                 var global = Document.GlobalArgs.LastOrDefault(g => g.Name == arg.Name);
-                var value = _buildArgs.TryGetValue(arg.Name, out var b) ? b
-                    : arg.DefaultValue ?? global?.DefaultValue;
-                scope[arg.Name] = new ScopedVariable(arg.Name, value, IsArg: true, arg.Line);
+                var fromBuildArg = _buildArgs.TryGetValue(arg.Name, out var b);
+                var value = fromBuildArg ? b : arg.DefaultValue ?? global?.DefaultValue;
+                var defaultLine = fromBuildArg ? (int?)null : arg.DefaultValue is not null ? arg.Line : global?.Line;
+                scope[arg.Name] = new ScopedVariable(arg.Name, value, IsArg: true, arg.Line, fromBuildArg, defaultLine);
             }
         }
         else if (instruction.Is("ENV"))
         {
             foreach (var (name, value) in DockerfileParser.ParseEnv(instruction))
             {
-                scope[name] = new ScopedVariable(name, value, IsArg: false, instruction.Line);
+                scope[name] = new ScopedVariable(name, value, IsArg: false, instruction.Line, DefaultLine: instruction.Line);
             }
         }
     }
@@ -232,7 +266,11 @@ internal sealed class StageGraph
                 : _platforms[parent.Index];
         }
 
-        var expanded = ExpandGlobal(stage.PlatformFlag, markers: true);
+        // --platform=$BUILDPLATFORM says the stage runs on the build machine, also when a global ARG gives BUILDPLATFORM
+        // a default: MULTIARCH2005 reports that default at its ARG, once; judging the stage by the default's value would
+        // report it again as hard-coded and advise the very --platform it has. (A TARGET* default does pin the stage to
+        // one platform for every entry, so there the constant stands: MULTIARCH2002 on the image stage.)
+        var expanded = VariableExpander.Expand(stage.PlatformFlag, name => name.StartsWith("BUILD", StringComparison.Ordinal) && AutomaticArgs.Contains(name) && !_buildArgs.ContainsKey(name) ? BuildMarker : GlobalValue(name, markers: true), Document.EscapeCharacter);
         if (expanded.Contains(BuildMarker, StringComparison.Ordinal))
         {
             return new StagePlatform(StagePlatformKind.Build, null, stage.From, stage.PlatformFlag);

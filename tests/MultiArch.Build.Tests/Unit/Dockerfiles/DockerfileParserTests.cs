@@ -146,10 +146,18 @@ public sealed class DockerfileParserTests
     [TestMethod]
     public void Global_automatic_arg_default_replaces_the_automatic_value()
     {
-        var doc = Parse("ARG BUILDPLATFORM=linux/s390x\nFROM --platform=$BUILDPLATFORM alpine\n");
+        var doc = Parse("ARG TARGETPLATFORM=linux/s390x\nFROM --platform=$TARGETPLATFORM alpine\n");
         var platform = new StageGraph(doc).PlatformOf(doc.Stages[0]);
         Assert.AreEqual(StagePlatformKind.Constant, platform.Kind);
         Assert.AreEqual("linux/s390x", platform.Constant!.ToString());
+    }
+
+    [TestMethod]
+    public void A_stage_on_BUILDPLATFORM_stays_a_build_platform_stage_when_a_global_default_is_reported_instead()
+    {
+        // MULTIARCH2005 reports the default at the ARG; the stage is judged as what it says it is.
+        var doc = Parse("ARG BUILDPLATFORM=linux/s390x\nFROM --platform=$BUILDPLATFORM alpine\n");
+        Assert.AreEqual(StagePlatformKind.Build, new StageGraph(doc).PlatformOf(doc.Stages[0]).Kind);
     }
 
     [TestMethod]
