@@ -235,9 +235,29 @@ internal static partial class DockerfileAnalyzer
                 c.Add(Diagnostic.Warning(nameof(Strings.HardCodedArchitecture), $"'--platform={stage.PlatformFlag}'", platform.Constant, c.TargetList, "--platform=$BUILDPLATFORM for a cross-compiling stage, or no --platform"), stage.From);
             }
 
+            var namedReported = new HashSet<string>(StringComparer.Ordinal);
+            void CheckArchitectureNamedVariables(Instruction instruction, IReadOnlyDictionary<string, ScopedVariable> scope)
+            {
+                // ARG GOARCH=amd64 (or ARCH=...) then curl .../linux-$GOARCH.tgz or COPY bin/linux/$ARCH/app: the same
+                // constant for every platform, whatever uses it. Once per variable and stage, at its first use.
+                foreach (var name in VariableExpander.ReferencedNames(UsageText(instruction), c.Document.EscapeCharacter).Distinct().Where(IsArchitectureName))
+                {
+                    if (c.Graph.Resolve("$" + name, scope) is { Origin: ValueOrigin.Constant, Value: { Length: > 0 } constant } resolved
+                        && KnownArchitectures.Contains(NormalizeArch(constant)) && ArchConflicts(constant) && namedReported.Add(name))
+                    {
+                        c.Add(Diagnostic.Warning(nameof(Strings.HardCodedArchitecture), Shown("$" + name, null, resolved), constant, c.TargetList, $"$TARGETARCH (or 'ARG {name}' without a value, set from $TARGETARCH)"), instruction);
+                    }
+                }
+            }
+
             foreach (var instruction in stage.Instructions)
             {
                 var scope = c.Graph.ScopeAt(stage, instruction.Line);
+                if (instruction.Is("COPY") || instruction.Is("ADD"))
+                {
+                    CheckArchitectureNamedVariables(instruction, scope);
+                }
+
                 if (instruction.Is("ENV"))
                 {
                     foreach (var (name, value) in DockerfileParser.ParseEnv(instruction).Where(e => CrossCompileVariables.Contains(e.Name)))
@@ -313,9 +333,21 @@ internal static partial class DockerfileAnalyzer
                         }
                     }
                 }
+
+                if (reported.Count == 0 && !c.Findings.Any(f => f.Line == instruction.Line && f.Code == "MULTIARCH2006"))
+                {
+                    CheckArchitectureNamedVariables(instruction, scope);
+                }
             }
         }
     }
+
+    /// <summary>Architecture names a constant must be one of to count as hard-coding through an architecture-named variable.</summary>
+    private static readonly IReadOnlySet<string> KnownArchitectures = new HashSet<string>(StringComparer.Ordinal) { "amd64", "386", "arm64", "arm", "s390x", "ppc64le", "riscv64", "loong64", "mips64le" };
+
+    /// <summary>GOARCH, ARCH, ARCHITECTURE, *_ARCH (not the automatic TARGETARCH/BUILDARCH).</summary>
+    private static bool IsArchitectureName(string name)
+        => !StageGraph.AutomaticArgs.Contains(name) && (name is "GOARCH" or "ARCH" or "ARCHITECTURE" || name.EndsWith("_ARCH", StringComparison.Ordinal));
 
     /// <summary>The variables that choose what a compiler targets, checked wherever they get a constant.</summary>
     private static readonly IReadOnlySet<string> CrossCompileVariables = new HashSet<string>(StringComparer.Ordinal) { "GOARCH", "GOOS", "GOARM", "CC", "CXX", "CARGO_BUILD_TARGET" };
@@ -516,6 +548,8 @@ internal static partial class DockerfileAnalyzer
 
         /// <summary>True when $BUILDPLATFORM differs from some $TARGETPLATFORM: several targets, or one not native.</summary>
         public bool BuildsForeignPlatforms { get; } = options.TargetPlatforms.Count > 1 || options.TargetPlatforms.Any(t => !options.NativePlatforms.Contains(t));
+
+        public IReadOnlyList<Diagnostic> Findings => findings;
 
         public void Add(Diagnostic diagnostic, Instruction at) => findings.Add(diagnostic.At(Document.Path, at.Line, 1));
 

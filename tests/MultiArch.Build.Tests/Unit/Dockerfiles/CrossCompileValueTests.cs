@@ -47,6 +47,9 @@ public sealed class CrossCompileValueTests
     [DataRow("FROM --platform=$BUILDPLATFORM rust:1 AS build\nENV CARGO_BUILD_TARGET=aarch64-unknown-linux-gnu\nRUN cargo build --release\n" + Final, Two, "MULTIARCH2006@2", "'CARGO_BUILD_TARGET=aarch64-unknown-linux-gnu'")]
     [DataRow("FROM --platform=$BUILDPLATFORM rust:1 AS build\nRUN rustc --target=aarch64-unknown-linux-gnu main.rs -o /out/app\n" + Final, Two, "MULTIARCH2006@2", "'--target=aarch64-unknown-linux-gnu'")]
     [DataRow("FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0 AS build\nARG RID=linux-x64\nRUN dotnet publish -r $RID -o /out\n" + Final, Two, "MULTIARCH2006@3", "RID is 'linux-x64'")]
+    // An architecture-named variable with a constant default, used in a download URL or a path (squat/kilo before 40a3daa).
+    [DataRow("FROM alpine AS dl\nARG ARCH=amd64\nRUN wget -O /t.tgz https://example.com/linux-$ARCH.tgz\nFROM alpine\nCOPY --from=dl /t.tgz /\n", Two, "MULTIARCH2006@3 MULTIARCH2007@3", "ARCH is 'amd64', from the ARG at line 2")]
+    [DataRow("FROM alpine\nARG BIN_ARCH=arm64\nCOPY bin/linux/${BIN_ARCH}/app /app\n", Two, "MULTIARCH2006@3", "BIN_ARCH is 'arm64'")]
     public void A_constant_that_reaches_a_cross_compile_variable_is_hard_coding(string dockerfile, string platforms, string expected, string named)
     {
         var findings = Analyze(dockerfile, platforms);
@@ -69,6 +72,9 @@ public sealed class CrossCompileValueTests
     [DataRow(Builder + "ARG GOARCH=amd64\nRUN go build -o /out/app .\n" + Final, "linux/amd64")]
     // A test stage whose output never reaches the image may build for the build machine.
     [DataRow(Builder + "ARG TARGETARCH\nRUN GOARCH=$TARGETARCH go build -o /out/app .\nFROM --platform=$BUILDPLATFORM golang:1.23 AS test\nARG GOARCH=amd64\nRUN go test ./...\n" + Final, Two)]
+    // Architecture-named variables whose value is no architecture, or that follow the target.
+    [DataRow("FROM alpine\nARG ARCH=generic\nCOPY bin/$ARCH/app /app\n", Two)]
+    [DataRow("FROM alpine\nARG TARGETARCH\nARG ARCH=${TARGETARCH}\nCOPY bin/$ARCH/app /app\n", Two)]
     public void Values_that_follow_the_target_or_never_reach_the_image_are_not_reported(string dockerfile, string platforms)
     {
         var findings = Analyze(dockerfile, platforms);
