@@ -1,0 +1,63 @@
+# Usage: docker buildx build --platform linux/amd64 .
+# Usage: docker buildx build --platform linux/arm64 .
+
+# See https://github.com/dotnet/dotnet-docker/blob/main/README.sdk.md#full-tag-listing
+ARG BUILD_IMAGE_TAG="8.0-jammy"
+ARG RUN_IMAGE_TAG="8.0-alpine"
+
+#########################################################################
+# .NET build
+#########################################################################
+
+FROM mcr.microsoft.com/dotnet/sdk:$BUILD_IMAGE_TAG AS build
+
+ARG BUILD_CONFIGURATION=Release
+
+COPY . /src/
+WORKDIR "/src/service/Service"
+
+RUN dotnet build Service.csproj -c $BUILD_CONFIGURATION -o /app/build /p:RepoRoot=/src/
+RUN dotnet publish "./Service.csproj" -c $BUILD_CONFIGURATION -o /app/publish /p:UseAppHost=false /p:RepoRoot=/src/
+
+#########################################################################
+# prepare final content
+#########################################################################
+
+FROM mcr.microsoft.com/dotnet/aspnet:$RUN_IMAGE_TAG AS base
+
+# Non-root user that will run the service
+ARG USER=km
+
+WORKDIR /app
+
+RUN \
+    # Create user
+    #Debian: useradd --create-home --user-group $USER --shell /bin/bash && \
+    adduser -D -h /app -s /bin/sh $USER && \
+    # Allow user to access the build
+    chown -R $USER.$USER /app
+
+COPY --from=build --chown=km:km --chmod=0550 /app/publish .
+
+#########################################################################
+# runtime
+#########################################################################
+
+LABEL org.opencontainers.image.authors="Devis Lucato, https://github.com/dluc"
+
+# Define current user
+USER $USER
+
+# Used by .NET and KM to load appsettings.Production.json
+ENV ASPNETCORE_ENVIRONMENT=Production
+ENV ASPNETCORE_URLS=http://+:9001
+ENV ASPNETCORE_HTTP_PORTS=9001
+
+EXPOSE 9001
+
+# Define executable
+ENTRYPOINT ["dotnet", "Microsoft.KernelMemory.ServiceAssembly.dll"]
+
+# source: https://github.com/microsoft/kernel-memory/blob/7a429f3221cbfe4f5f5285a986c5023e2152630b/Dockerfile (MIT)
+# The fix dropped --platform; dotnet now runs under QEMU for arm64 (the commit says ARM builds segfault), which MULTIARCH2008 says.
+# expect: MULTIARCH2007@19 MULTIARCH2008@19 MULTIARCH2008@20 MULTIARCH2007@33
