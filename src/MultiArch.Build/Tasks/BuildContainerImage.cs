@@ -112,7 +112,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
                 var invocations = Invocations(platforms);
                 built = cli == ContainerCliKind.Docker && request.Output == BuildOutputKind.Push && !request.TagAtBuild && invocations.Count > 1
                     ? await BuildOnNodesAsync(request, invocations, registryOptions, cancellationToken)
-                    : await new ImageBuilder(ProcessRunner.Instance).BuildAsync(cli, request, line => Post(() => Log.LogMessage(MessageImportance.Normal, Masked(line.Text))), cancellationToken);
+                    : await new ImageBuilder(ProcessRunner.Instance).BuildAsync(cli, request, Streamed(platforms, string.Empty), cancellationToken);
             }
             catch (BuildFailedException ex)
             {
@@ -120,8 +120,11 @@ public sealed partial class BuildContainerImage : MultiArchTask
                 var line = FailedLine(dockerfile, ex.Output);
                 LogDiagnostic(line is { } at ? ex.ToDiagnostic().At(dockerfile, at) : ex.ToDiagnostic());
                 Log.LogMessage(MessageImportance.Low, Masked(ex.ToString()));
+                ReportBuildTime();
                 return;
             }
+
+            ReportBuildTime();
 
             described = await PublishAsync(built, request, registryOptions, cancellationToken);
             if (built.Output == BuildOutputKind.Load)
@@ -292,6 +295,63 @@ public sealed partial class BuildContainerImage : MultiArchTask
         return await ImageDescription.ReadAsync(source, Named, cancellationToken);
     }
 
+    private readonly List<BuildProgress> _progress = [];
+
+    /// <summary>
+    /// The output callback of one build process: every line at normal importance (as before), and each step the line
+    /// finishes at high importance, with its duration and whether it ran emulated (one progress reader per process).
+    /// </summary>
+    private Action<ProcessLine> Streamed(IReadOnlyList<OciPlatform> platforms, string prefix)
+    {
+        var progress = new BuildProgress(platforms, Emulated);
+        lock (_progress)
+        {
+            _progress.Add(progress);
+        }
+
+        return line =>
+        {
+            var finished = progress.Feed(line.Text);
+            Post(() =>
+            {
+                Log.LogMessage(MessageImportance.Normal, Masked(prefix + line.Text));
+                foreach (var step in finished)
+                {
+                    Log.LogMessage(MessageImportance.High, Masked(step.ToLine()));
+                }
+            });
+        };
+    }
+
+    /// <summary>Whether the preflight's plan builds the platform under emulation (no plan: every platform but this machine's).</summary>
+    private bool Emulated(OciPlatform platform)
+        => BuildPlan.FirstOrDefault(i => OciPlatform.TryParse(i.ItemSpec, out var p, out _) && p.Equals(platform)) is { } planned
+            ? !string.Equals(planned.GetMetadata("Native"), "true", StringComparison.OrdinalIgnoreCase)
+            : !platform.Equals(OciPlatform.Host());
+
+    /// <summary>The per-platform time table, in the log and on the CI run's summary page, when steps were seen.</summary>
+    private void ReportBuildTime()
+    {
+        List<FinishedStep> steps;
+        lock (_progress)
+        {
+            steps = _progress.SelectMany(p => p.Finished).ToList();
+        }
+
+        if (steps.Count == 0)
+        {
+            return;
+        }
+
+        var table = BuildTimeTable.From(steps);
+        foreach (var line in table.Lines())
+        {
+            Log.LogMessage(MessageImportance.High, line);
+        }
+
+        AppendStepSummary(table.ToMarkdown());
+    }
+
     /// <summary>The platforms of each <c>buildx build</c> run the preflight planned, with the node that runs it.</summary>
     private List<(string Node, IReadOnlyList<OciPlatform> Platforms)> Invocations(IReadOnlyList<OciPlatform> platforms)
     {
@@ -334,7 +394,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
             };
             try
             {
-                var outcome = await new ImageBuilder(ProcessRunner.Instance).BuildAsync(ContainerCliKind.Docker, part, line => Post(() => Log.LogMessage(MessageImportance.Normal, Masked($"[{invocation.Node}] {line.Text}"))), failed.Token);
+                var outcome = await new ImageBuilder(ProcessRunner.Instance).BuildAsync(ContainerCliKind.Docker, part, Streamed(invocation.Platforms, $"[{invocation.Node}] "), failed.Token);
                 Post(() => Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MultiNodePartPushed), invocation.Node, string.Join(", ", invocation.Platforms), $"{request.Repository}@{outcome.PushedDigest}"));
                 return outcome;
             }

@@ -291,6 +291,36 @@ public sealed class BuildContainerImageTests
         StringAssert.Matches(again.Output, new System.Text.RegularExpressions.Regex(@"#\d+ CACHED"), again.Describe());
     }
 
+    /// <summary>Issue 10 §3: at the default verbosity each finished step shows, per platform, and at the end the time table.</summary>
+    [TestMethod]
+    [Requires(RequiresAttribute.Podman, RequiresAttribute.Emulation, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
+    public async Task Podman_build_shows_each_finished_step_and_the_time_table_at_minimal_verbosity()
+    {
+        const string dockerfile = """
+            ARG BASE_IMAGE
+            FROM ${BASE_IMAGE}
+            RUN ["/bin/busybox", "sh", "-c", "/bin/busybox uname -m > /arch"]
+            COPY watches.yaml /opt/helm/watches.yaml
+            """;
+        var host = MultiArch.Build.Platforms.OciPlatform.Host().ToString();
+        var other = host == "linux/amd64" ? "linux/arm64" : "linux/amd64";
+        var (project, _) = await OperatorAsync($"{host};{other}", dockerfile: dockerfile);
+        var summary = Path.Combine(project.Directory, "summary.md");
+
+        var result = await DotnetCli.RunAsync(project.Directory, ["build", project.ProjectFile, "-nodeReuse:false", "-v:m", "-p:ContainerCli=podman"], new Dictionary<string, string?> { ["GITHUB_STEP_SUMMARY"] = summary });
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex($@"\[{other}\] RUN \[""/bin/busybox"".* \d+\.\ds \(emulated\)"), result.Describe());
+        StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex($@"\[{host}\] RUN \[""/bin/busybox"".* \d+\.\ds\r?\n"), result.Describe());
+        StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex($@"\[{other}\] COPY watches.yaml /opt/helm/watches.yaml \d+\.\ds \(emulated\)"), result.Describe());
+        StringAssert.Contains(result.Output, "Build time per platform", result.Describe());
+        StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex($@"{other} +4 step\(s\) in \d+\.\ds, emulated \d+\.\ds"), result.Describe());
+        // Four steps: FROM, RUN, COPY and the LABEL step that carries the image's labels.
+        var markdown = File.ReadAllText(summary);
+        StringAssert.Contains(markdown, "### Build time per platform");
+        StringAssert.Contains(markdown, $"| `{other}` | 4 |");
+    }
+
     private const string CopyOnly = """
         ARG BASE_IMAGE
         FROM ${BASE_IMAGE}

@@ -47,6 +47,11 @@ public sealed class MultiNodeBuilderTests
         StringAssert.Contains(result.Output, "Merged 2 parts into the index", result.Describe());
         StringAssert.Contains(result.Output, "2 platform(s) present, 2 entrypoint binaries verified", result.Describe());
 
+        // Progress from both buildx runs: each node's steps, natively (the plan says so), and one time table.
+        StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex(@"\[linux/arm64\] RUN \[""/bin/busybox"".* \d+\.\ds\r?\n"), result.Describe());
+        StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex(@"linux/amd64 +\d+ step\(s\) in \d+\.\ds, emulated 0\.0s"), result.Describe());
+        StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex(@"linux/arm64 +\d+ step\(s\) in \d+\.\ds, emulated 0\.0s"), result.Describe());
+
         // The tag was moved by MultiArch.Build after validation; buildx's own merge (which pushes :latest) never ran.
         Assert.IsTrue(await Environments.TagExistsAsync(repository, "v1"), result.Describe());
         Assert.IsFalse(await Environments.TagExistsAsync(repository, "latest"), "buildx's multi-node merge pushes :latest; the per-node runs must not");
