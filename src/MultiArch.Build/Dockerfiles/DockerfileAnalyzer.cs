@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.RegularExpressions;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Platforms;
@@ -343,14 +344,14 @@ internal static partial class DockerfileAnalyzer
     }
 
     /// <summary>Architecture names a constant must be one of to count as hard-coding through an architecture-named variable.</summary>
-    private static readonly IReadOnlySet<string> KnownArchitectures = new HashSet<string>(StringComparer.Ordinal) { "amd64", "386", "arm64", "arm", "s390x", "ppc64le", "riscv64", "loong64", "mips64le" };
+    private static readonly FrozenSet<string> KnownArchitectures = new[] { "amd64", "386", "arm64", "arm", "s390x", "ppc64le", "riscv64", "loong64", "mips64le" }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>GOARCH, ARCH, ARCHITECTURE, *_ARCH (not the automatic TARGETARCH/BUILDARCH).</summary>
     private static bool IsArchitectureName(string name)
         => !StageGraph.AutomaticArgs.Contains(name) && (name is "GOARCH" or "ARCH" or "ARCHITECTURE" || name.EndsWith("_ARCH", StringComparison.Ordinal));
 
     /// <summary>The variables that choose what a compiler targets, checked wherever they get a constant.</summary>
-    private static readonly IReadOnlySet<string> CrossCompileVariables = new HashSet<string>(StringComparer.Ordinal) { "GOARCH", "GOOS", "GOARM", "CC", "CXX", "CARGO_BUILD_TARGET" };
+    private static readonly FrozenSet<string> CrossCompileVariables = new[] { "GOARCH", "GOOS", "GOARM", "CC", "CXX", "CARGO_BUILD_TARGET" }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>The text as written, and where a constant reached through variables was set ("'GOARCH=${ARCH}' (ARCH is 'amd64', from line 3)").</summary>
     private static string Shown(string text, string? variable, ResolvedValue resolved)

@@ -30,7 +30,7 @@ public sealed partial class ValidateContainerImage : MultiArchTask
         }
 
         await using var source = ImageSources.Open(Image.Trim(), RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout)));
-        var report = await new ManifestValidator().ValidateAsync(
+        var report = await ManifestValidator.ValidateAsync(
             source,
             new ValidationOptions { ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms), DeepCheck = DeepCheck, StartupCheck = StartupCheck, AppDirectory = TaskInputs.Text(AppDirectory) },
             cancellationToken);

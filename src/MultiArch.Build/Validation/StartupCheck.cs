@@ -177,7 +177,7 @@ internal static class StartupCheck
     /// </summary>
     private static readonly HashSet<string> OptionalRuntimeLibraries = new(StringComparer.Ordinal) { "libcoreclrtraceptprovider.so" };
 
-    private static IReadOnlyList<ElfObject> DotnetRuntimeLibraries(ImageFilesystem fs, string program, ElfFile elf, IReadOnlyList<string> environment)
+    private static List<ElfObject> DotnetRuntimeLibraries(ImageFilesystem fs, string program, ElfFile elf, IReadOnlyList<string> environment)
     {
         var appDirectory = program[..Math.Max(1, program.LastIndexOf('/'))];
         string? runtime = null;
