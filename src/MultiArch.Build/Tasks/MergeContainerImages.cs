@@ -34,7 +34,7 @@ public sealed partial class MergeContainerImages : MultiArchTask
         }
 
         var target = ImageReference.Parse($"{registry}/{Repository.Trim()}");
-        var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries));
+        var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout));
         var merger = new ImageMerger(session.ClientFor);
         var expected = ExpectedPlatforms.Length > 0 ? TaskInputs.Platforms(ExpectedPlatforms) : null;
         var plan = await merger.PlanAsync(new MergeRequest { Parts = parts, ExpectedPlatforms = expected, Registry = target.Registry, Repository = target.Repository }, cancellationToken);
