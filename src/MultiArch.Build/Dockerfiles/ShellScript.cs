@@ -48,6 +48,31 @@ internal static partial class ShellScript
     public static bool MapsTargetArchitecture(string shell)
         => TargetMapping().IsMatch(shell);
 
+    /// <summary>
+    /// Whether the script picks values by the architecture it runs on or builds for: a <c>case</c>/<c>if</c> on
+    /// $TARGETARCH (or TARGETPLATFORM/TARGETVARIANT), on <c>$(uname -m)</c>, <c>dpkg --print-architecture</c>,
+    /// <c>apk --print-arch</c> or <c>xx-info</c>. In a target-platform stage each of these is the target's.
+    /// </summary>
+    public static bool ChoosesByArchitecture(string shell)
+        => MapsTargetArchitecture(shell) || RuntimeArchitectureMapping().IsMatch(shell);
+
+    /// <summary>The words of a script, split at blanks and separators, quotes kept.</summary>
+    public static IEnumerable<string> Words(string script)
+        => WordSplitter().Split(script).Where(w => w.Length > 0);
+
+    /// <summary>Whether a bare assignment (<c>NAME=value</c> alone) is made visible to later commands: <c>export NAME</c> or <c>set -a</c>.</summary>
+    public static bool Exports(string shell, string name)
+        => Regex.IsMatch(shell, $@"\b(export|declare\s+-x|typeset\s+-x)\s+([\w=""'$/.:-]+\s+)*{name}\b", RegexOptions.CultureInvariant) || AllExport().IsMatch(shell);
+
+    [GeneratedRegex(@"\bset\s+(-a\b|-o\s+allexport\b)")]
+    private static partial Regex AllExport();
+
+    [GeneratedRegex(@"[\s;&|()]+")]
+    private static partial Regex WordSplitter();
+
+    [GeneratedRegex(@"((\bcase\b|\[\[?|\btest\b|\bif\b)[^\n]*(\$\(\s*(uname\s+-m|arch|dpkg\s+--print-architecture|apk\s+--print-arch|xx-info)|`\s*uname\s+-m))|\$\(\s*xx-info\b")]
+    private static partial Regex RuntimeArchitectureMapping();
+
     [GeneratedRegex(@"(\bcase\b[^\n]*\$\{?TARGET(ARCH|PLATFORM|VARIANT))|((\[\[?|\btest)\s[^\n]*\$\{?TARGET(ARCH|PLATFORM|VARIANT))")]
     private static partial Regex TargetMapping();
 

@@ -25,7 +25,7 @@ internal static partial class Toolchains
     public static string NormalizeArch(string arch)
         => arch.ToLowerInvariant() switch
         {
-            "x64" or "x86_64" => "amd64",
+            "x64" or "x86_64" or "x86-64" => "amd64",
             "x86" => "386",
             "aarch64" => "arm64",
             "loongarch64" => "loong64",
@@ -70,11 +70,15 @@ internal static partial class Toolchains
         return new DotnetArch(m.Value.Trim(), DockerfileParser.Unquote(m.Groups["value"].Value), isRid);
     }
 
+    /// <summary>The folder a dotnet command writes to (<c>-o</c>, <c>--output</c>), or null.</summary>
+    public static string? DotnetOutput(string command)
+        => DotnetOutputOption().Match(command) is { Success: true } m ? DockerfileParser.Unquote(m.Groups["value"].Value) : null;
+
     /// <summary>Framework-dependent output without an apphost is portable IL: no architecture to choose.</summary>
     public static bool DotnetIsPortable(string command)
         => UseAppHostFalse().IsMatch(command) && !command.Contains("--self-contained", StringComparison.Ordinal) && !command.Contains("--sc", StringComparison.Ordinal);
 
-    [GeneratedRegex(@"\bgo\s+(build|install)\b")]
+    [GeneratedRegex(@"(?<![\w-])go\s+(build|install)\b")]
     public static partial Regex GoBuild();
 
     [GeneratedRegex(@"\bdotnet\s+(publish|build|restore)\b")]
@@ -83,11 +87,15 @@ internal static partial class Toolchains
     [GeneratedRegex(@"\bdotnet(\s+[\w.-]+)?")]
     public static partial Regex DotnetAny();
 
-    [GeneratedRegex(@"\bcargo\s+(build|install)\b")]
+    [GeneratedRegex(@"(?<![\w-])cargo\s+(build|install)\b")]
     public static partial Regex CargoBuild();
 
     [GeneratedRegex(@"(?<![\w$])(?<name>GOARCH|GOOS|GOARM|CC|CXX|CARGO_BUILD_TARGET)=(?<value>""[^""]*""|'[^']*'|[^\s;&|]*)")]
     public static partial Regex CrossCompileAssignment();
+
+    /// <summary>An architecture in a URL, file name or flag value: amd64, x86_64, x86-64, x64, aarch64, arm64 as a whole word.</summary>
+    [GeneratedRegex(@"(?<![A-Za-z0-9])(amd64|x86_64|x86-64|x64|aarch64|arm64)(?![A-Za-z0-9])", RegexOptions.IgnoreCase)]
+    public static partial Regex ArchitectureToken();
 
     [GeneratedRegex(@"\brustc\b")]
     public static partial Regex RustcCommand();
@@ -97,6 +105,9 @@ internal static partial class Toolchains
 
     [GeneratedRegex(@"(?:^|\s)(?<opt>-a|--arch|-r|--runtime|[-/]p(?:roperty)?:RuntimeIdentifier)(?:[=\s]+)(?<value>""[^""]*""|'[^']*'|[^\s;&|]+)", RegexOptions.IgnoreCase)]
     private static partial Regex DotnetArchOption();
+
+    [GeneratedRegex(@"(?:^|\s)(?:-o|--output)(?:[=\s]+)(?<value>""[^""]*""|'[^']*'|[^\s;&|]+)")]
+    private static partial Regex DotnetOutputOption();
 
     [GeneratedRegex(@"[-/]p(?:roperty)?:UseAppHost=false", RegexOptions.IgnoreCase)]
     private static partial Regex UseAppHostFalse();

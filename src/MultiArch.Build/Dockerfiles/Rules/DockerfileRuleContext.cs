@@ -17,6 +17,16 @@ internal sealed class DockerfileRuleContext(DockerfileDocument document, StageGr
     /// <summary>True when $BUILDPLATFORM differs from some $TARGETPLATFORM: several targets, or one not native.</summary>
     public bool BuildsForeignPlatforms { get; } = options.TargetPlatforms.Count > 1 || options.TargetPlatforms.Any(t => !options.NativePlatforms.Contains(t));
 
+    /// <summary>Whether a file or value for this architecture (any vocabulary: x86_64, aarch64) is wrong for some target platform.</summary>
+    public bool ArchitectureConflicts(string architecture)
+    {
+        var archs = Options.TargetPlatforms.Select(p => p.Architecture).Distinct().ToList();
+        return archs.Count > 1 || !archs.Contains(Toolchains.NormalizeArch(architecture));
+    }
+
+    /// <summary>The stages that feed the image and run on the target platform (their RUN steps run as each target).</summary>
+    public IEnumerable<DockerfileStage> TargetStages => Graph.FeedingStages.Where(s => Graph.PlatformOf(s).Kind is StagePlatformKind.Target);
+
     /// <summary>The findings so far, of every rule that ran before.</summary>
     public IReadOnlyList<Diagnostic> Findings => findings;
 

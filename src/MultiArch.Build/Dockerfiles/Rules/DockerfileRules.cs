@@ -13,6 +13,10 @@ internal static class DockerfileRules
         new AutomaticArgHasDefaultRule(),
         new AutomaticArgNotDeclaredRule(),
         new HardCodedArchitectureRule(),
+        new ArchitectureLiteralInDownloadRule(),
+        new BuildPlatformToolCopiedIntoImageRule(),
+        new AssignmentNeverReachesCommandRule(),
+        new PackageManagerArchitectureFlagRule(),
         new EmulatedRunStepsRule(),
         new DotnetUnderEmulationRule(),
     ];

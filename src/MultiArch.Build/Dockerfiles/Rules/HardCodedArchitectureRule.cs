@@ -25,8 +25,7 @@ internal sealed class HardCodedArchitectureRule : DockerfileRule
     {
         var c = context;
         var targets = c.Options.TargetPlatforms;
-        var archs = targets.Select(p => p.Architecture).Distinct().ToList();
-        bool ArchConflicts(string arch) => archs.Count > 1 || !archs.Contains(Toolchains.NormalizeArch(arch));
+        bool ArchConflicts(string arch) => c.ArchitectureConflicts(arch);
 
         // Whether a constant value of a cross-compile variable contradicts the platforms built.
         bool Conflicts(string variable, string value) => variable switch
@@ -76,8 +75,10 @@ internal sealed class HardCodedArchitectureRule : DockerfileRule
                 {
                     foreach (var (name, value) in DockerfileParser.ParseEnv(instruction).Where(e => Toolchains.CrossCompileVariables.Contains(e.Name)))
                     {
+                        // ENV CARGO_BUILD_TARGET=...: reported at the cargo command that reads it (below), where the build goes wrong.
+                        var readLater = name == "CARGO_BUILD_TARGET" && stage.Instructions.Any(i => i.Is("RUN") && i.Line > instruction.Line && Toolchains.CargoBuild().IsMatch(ShellScript.Of(i)));
                         var resolved = c.Graph.Resolve(value, scope);
-                        if (resolved is { Origin: ValueOrigin.Constant, Value: { Length: > 0 } constant } && Conflicts(name, constant))
+                        if (!readLater && resolved is { Origin: ValueOrigin.Constant, Value: { Length: > 0 } constant } && Conflicts(name, constant))
                         {
                             c.Add(Finding(Shown($"{name}={value}", name, resolved), constant, c.TargetList, Advice(name)), instruction);
                         }
@@ -123,6 +124,17 @@ internal sealed class HardCodedArchitectureRule : DockerfileRule
                                 c.Add(Finding(Shown(Toolchains.GoBuild().Match(command).Value, name, resolved), constant, c.TargetList, $"'ARG {name}' without a value and {name}=$TARGETARCH, or no {name} ARG"), instruction);
                             }
                         }
+                    }
+
+                    // cargo reads CARGO_BUILD_TARGET from its environment, where an ENV (or ARG) with a constant put it.
+                    if (Toolchains.CargoBuild().Match(command) is { Success: true } cargo && !command.Contains("--target", StringComparison.Ordinal)
+                        && !command.Contains("CARGO_BUILD_TARGET=", StringComparison.Ordinal) && !reported.Contains("CARGO_BUILD_TARGET")
+                        && scope.TryGetValue("CARGO_BUILD_TARGET", out var cargoTarget) && cargoTarget.Value is not null
+                        && c.Graph.Resolve("$CARGO_BUILD_TARGET", scope) is { Origin: ValueOrigin.Constant, Value: { Length: > 0 } cargoTriple } cargoResolved
+                        && Conflicts("CARGO_BUILD_TARGET", cargoTriple))
+                    {
+                        reported.Add("CARGO_BUILD_TARGET");
+                        c.Add(Finding(Shown(cargo.Value, "CARGO_BUILD_TARGET", cargoResolved), cargoTriple, c.TargetList, Advice("CARGO_BUILD_TARGET")), instruction);
                     }
 
                     if (Toolchains.DotnetBuild().IsMatch(command) && Toolchains.DotnetArchitecture(command) is { } arch)
