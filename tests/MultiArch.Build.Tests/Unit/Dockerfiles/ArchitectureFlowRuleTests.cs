@@ -155,6 +155,8 @@ public sealed class ArchitectureFlowRuleTests
     [DataRow("FROM --platform=$BUILDPLATFORM tonistiigi/xx:1.5.0 AS xx\nFROM --platform=$BUILDPLATFORM golang:1.23 AS build\nCOPY --from=xx / /\nARG TARGETPLATFORM\nRUN xx-go --wrap\nRUN go build -o /out/app .\n" + Final)]
     [DataRow("FROM --platform=$BUILDPLATFORM tonistiigi/xx:1.5.0 AS xx\nFROM --platform=$BUILDPLATFORM rust:1 AS build\nCOPY --from=xx / /\nARG TARGETPLATFORM\nRUN xx-apt-get install -y gcc libc6-dev\nRUN xx-cargo build --release --target-dir /build && cp /build/$(xx-cargo --print-target-triple)/release/app /out/app\n" + Final)]
     [DataRow("FROM --platform=$BUILDPLATFORM tonistiigi/xx:1.5.0 AS xx\nFROM --platform=$BUILDPLATFORM alpine AS build\nCOPY --from=xx / /\nARG TARGETPLATFORM\nRUN xx-apk add clang lld && xx-clang --setup-target-triple && CC=xx-clang make -C src && mv src/app /out/app\n" + Final)]
+    // The older xx image installs a go wrapper that reads $TARGETPLATFORM (carlosedp/docker-arm_exporter, nextdns).
+    [DataRow("FROM --platform=$BUILDPLATFORM golang:1.14 AS build\nCOPY --from=tonistiigi/xx:golang / /\nARG TARGETPLATFORM\nRUN go build -o /out/app .\n" + Final)]
     public void Xx_helpers_are_not_taken_for_a_build_for_the_build_machine(string dockerfile)
     {
         var findings = Analyze(dockerfile);
