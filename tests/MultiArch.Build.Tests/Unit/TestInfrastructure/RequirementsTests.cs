@@ -29,7 +29,7 @@ public sealed class RequirementsTests
     {
         using var _ = new Variables(("CI", "true"));
         var requires = new RequiresAttribute("no-such-service");
-        Assert.IsTrue(requires.ShouldRun, "under CI a missing service must not skip");
+        Assert.IsTrue(requires.IsConditionMet, "under CI a missing service must not skip");
         StringAssert.Contains(requires.CiFailure(), "CI=true");
         StringAssert.Contains(requires.CiFailure(), "unknown requirement 'no-such-service'");
     }
@@ -39,7 +39,7 @@ public sealed class RequirementsTests
     {
         using var _ = new Variables(("CI", null));
         var requires = new RequiresAttribute("no-such-service");
-        Assert.IsFalse(requires.ShouldRun);
+        Assert.IsFalse(requires.IsConditionMet);
         StringAssert.Contains(requires.IgnoreMessage, "unknown requirement 'no-such-service'");
         Assert.IsNull(requires.CiFailure());
     }
@@ -51,7 +51,7 @@ public sealed class RequirementsTests
         using var _ = new Variables(("CI", "true"));
         Assert.IsFalse(RequiresAttribute.MaySkipUnderCi.Contains(RequiresAttribute.Buildx));
         var requires = new RequiresAttribute(RequiresAttribute.Buildx, "no-such-service");
-        Assert.IsTrue(requires.ShouldRun, "under CI a missing service must not skip");
+        Assert.IsTrue(requires.IsConditionMet, "under CI a missing service must not skip");
         StringAssert.Contains(requires.CiFailure(), "unknown requirement 'no-such-service'");
     }
 
@@ -60,7 +60,7 @@ public sealed class RequirementsTests
     {
         using var _ = new Variables(("CI", "true"));
         var requires = new RequiresAttribute(RequiresAttribute.Buildkitd);
-        Assert.AreEqual(Environments.BuildkitdMissing is null, requires.ShouldRun, "present: runs; missing: skips, even under CI");
+        Assert.AreEqual(Environments.BuildkitdMissing is null, requires.IsConditionMet, "present: runs; missing: skips, even under CI");
         Assert.IsNull(requires.CiFailure(), "buildkitd is the one thing CI may lack");
     }
 
