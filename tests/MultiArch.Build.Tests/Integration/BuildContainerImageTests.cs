@@ -273,6 +273,25 @@ public sealed class BuildContainerImageTests
         StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex(@"Validated \S+@sha256:[0-9a-f]{64}: 1 platform\(s\) present"), result.Describe());
     }
 
+    /// <summary>
+    /// Installing buildx (the docker driver only) does not move a multi-platform build: with ContainerCli empty it goes
+    /// to podman as before, and the log says which builder and why.
+    /// </summary>
+    [TestMethod]
+    [Requires(RequiresAttribute.Registry, RequiresAttribute.Docker, RequiresAttribute.Buildx, RequiresAttribute.Podman, RequiresAttribute.Emulation, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
+    public async Task With_buildx_and_its_docker_driver_a_multi_platform_build_still_goes_to_podman_and_says_why()
+    {
+        var (project, repository) = await OperatorAsync("linux/amd64;linux/arm64");
+
+        var result = await project.DotnetAsync("publish", project.ProjectFile, "-nodeReuse:false", "-v:n", $"-p:ContainerRegistry={Environments.Registry}", "-p:ContainerBuilder=default");
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        StringAssert.Contains(result.Output, "docker buildx is installed, but its builder 'default' uses the docker driver, which cannot build 2 platform(s) into one image index or export one: building with podman instead.", result.Describe());
+        StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex(@"podman build (--cgroup-parent=\S+ )?--platform linux/amd64,linux/arm64 "), result.Describe());
+        Assert.IsFalse(result.Output.Contains("buildx build --", StringComparison.Ordinal), result.Describe());
+        CollectionAssert.AreEqual(new[] { "linux/amd64", "linux/arm64" }, await IndexPlatformsAsync(repository, "v1"));
+    }
+
     [TestMethod]
     [Requires(RequiresAttribute.Registry, RequiresAttribute.BuildxBuilder, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
     public async Task Buildx_builds_three_platforms_pushes_by_digest_validates_and_tags()
