@@ -5,7 +5,8 @@
 #      public registries),
 #   3. packs MultiArch.Build into artifacts/feed,
 #   4. runs `dotnet build` on samples/helm-operator/image.proj: platforms resolved, Dockerfile checked,
-#      builder preflighted, linux/arm64+amd64+s390x+ppc64le built in one build (QEMU for the foreign ones),
+#      builder preflighted (it prints which builder it used and why: docker buildx, or podman when buildx's
+#      builder has the docker driver), linux/arm64+amd64+s390x+ppc64le built in one build (QEMU for the foreign ones),
 #      pushed by digest, validated (every platform present, every entrypoint binary for its CPU), then tagged;
 #   5. runs `dotnet publish` on samples/aspnet-app for linux/amd64 and linux/arm64: the app published once
 #      (framework-dependent IL), staged by platform, its Dockerfile generated, built, pushed by digest, validated
@@ -29,12 +30,23 @@ dotnet pack src/MultiArch.Build/MultiArch.Build.csproj -c Release -o artifacts/f
 export NUGET_PACKAGES="$root/artifacts/nuget-packages"
 rm -rf "$NUGET_PACKAGES/multiarch.build"
 
+# Which builder each build used, and why: the preflight's own lines from the build log.
+builder_used() {
+  echo "Builder used:"
+  grep -E "Building with |building with podman instead|Builder [^ ]+ \(driver " "$1" | sed 's/^ */  /' || echo "  (the preflight printed no choice)"
+}
+log=$(mktemp)
+trap 'rm -f "$env_file" "$log"' EXIT
+
 echo "== building samples/helm-operator for 4 platforms"
 cd samples/helm-operator
+# ContainerCli is left empty: the preflight chooses docker buildx when its builder can build the 4 platforms, else
+# podman (build/env/install.sh installs Debian's docker-buildx, whose builder here has the docker driver).
 dotnet publish image.proj -nologo \
-  -p:ContainerCli=podman \
   -p:ContainerRegistry="$MULTIARCH_TEST_REGISTRY" \
-  -p:ContainerInsecureRegistries="$MULTIARCH_TEST_REGISTRY"
+  -p:ContainerInsecureRegistries="$MULTIARCH_TEST_REGISTRY" | tee "$log"
+echo
+builder_used "$log"
 
 echo
 echo "== validation summary (samples/helm-operator/obj/multiarch/validation.md)"
@@ -48,10 +60,11 @@ echo "== dotnet publish samples/aspnet-app for linux/amd64 and linux/arm64"
 cd "$root/samples/aspnet-app"
 dotnet publish -c Release -nologo \
   -p:ContainerPlatforms='"linux/amd64;linux/arm64"' \
-  -p:ContainerCli=podman \
   -p:ContainerBaseImage="$MULTIARCH_DOTNET_BASE_IMAGE" \
   -p:ContainerRegistry="$MULTIARCH_TEST_REGISTRY" \
-  -p:ContainerInsecureRegistries="$MULTIARCH_TEST_REGISTRY"
+  -p:ContainerInsecureRegistries="$MULTIARCH_TEST_REGISTRY" | tee "$log"
+echo
+builder_used "$log"
 
 echo
 echo "== generated Dockerfile (samples/aspnet-app/obj/multiarch/Dockerfile)"

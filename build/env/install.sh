@@ -2,7 +2,8 @@
 # Installs the Debian packages the tests and the demo use. Idempotent: installs only what is missing.
 #   docker.io        a real engine (its built-in BuildKit has only the docker driver)
 #   docker-registry  a real OCI registry, started on loopback by registry.sh
-#   podman, buildah  daemonless multi-platform builds (Debian ships no docker buildx)
+#   podman, buildah  daemonless multi-platform builds
+#   docker-buildx    0.13.1 from Debian 13 (trixie), the only package taken from trixie (see below)
 #   qemu-user-static + binfmt-support  emulation for foreign-architecture RUN steps
 #   skopeo           a second opinion on what a registry holds (benchmarks)
 #   apache2-utils    htpasswd, for the registry behind basic auth
@@ -17,6 +18,29 @@ if [ ${#missing[@]} -gt 0 ]; then
   log "installing: ${missing[*]}"
   as_root apt-get update -q >&2 || log "apt-get update reported errors; continuing with the lists it has"
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
+
+# docker buildx: Debian 12 ships none; Debian 13's docker-buildx 0.13.1 needs only libc6 >= 2.34 and installs on
+# Debian 12. Add trixie as a source that nothing uses by default (Pin-Priority 1 for all of trixie) and pin this
+# one package to it, so that an upgrade never pulls anything else from trixie. With the engine's built-in
+# BuildKit, buildx has the docker driver: single-platform builds; multi-platform needs podman or a remote builder.
+buildx_version=0.13.1
+if ! dpkg-query -W -f='${Version}' docker-buildx 2>/dev/null | grep -q "^${buildx_version}"; then
+  trixie=/etc/apt/sources.list.d/multiarch-trixie.sources
+  pin=/etc/apt/preferences.d/multiarch-trixie
+  if [ ! -s "$trixie" ]; then
+    log "adding trixie as a source pinned to docker-buildx only"
+    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' | as_root tee "$trixie" >/dev/null
+  fi
+  printf 'Package: *\nPin: release n=trixie\nPin-Priority: 1\n\nPackage: docker-buildx\nPin: release n=trixie\nPin-Priority: 500\n' | as_root tee "$pin" >/dev/null
+  as_root apt-get update -q >&2 || log "apt-get update reported errors; continuing with the lists it has"
+  version=$(apt-cache madison docker-buildx 2>/dev/null | awk -v v="$buildx_version" '$3 ~ "^"v {print $3; exit}')
+  if [ -n "$version" ]; then
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "docker-buildx=$version" >&2 \
+      || log "docker-buildx $version could not be installed: buildx tests will fail under CI"
+  else
+    log "docker-buildx $buildx_version is not offered by the Debian mirror: buildx tests will fail under CI"
+  fi
 fi
 
 # Go for samples/go-operator's builder image (tests make it from the host's toolchain: public images cannot be

@@ -21,6 +21,11 @@ internal static class BuildCommands
             args.AddRange(["--target", r.Target]);
         }
 
+        if (r.Network is { Length: > 0 })
+        {
+            args.AddRange(["--network", r.Network]);
+        }
+
         AddCommon(args, r, annotations: true);
         if (r.SourceDateEpoch is { } epoch && !r.BuildArgs.Any(a => a.Key == SourceDateEpochArg))
         {
@@ -117,6 +122,11 @@ internal static class BuildCommands
         if (r.Target is { Length: > 0 })
         {
             args.AddRange(["--target", r.Target]);
+        }
+
+        if (r.Network is { Length: > 0 })
+        {
+            args.AddRange(["--network", r.Network]);
         }
 
         if (r.SourceDateEpoch is { } epoch)

@@ -22,6 +22,9 @@ internal sealed record PreflightRequest
 
     public required BuildOutputKind Output { get; init; }
 
+    /// <summary>A push goes by digest, its tags only after validation (<c>ContainerValidateBeforeTag</c>, the default).</summary>
+    public bool PushByDigest { get; init; } = true;
+
     /// <summary>Whether this machine's CPU has an x86-64 level (v2-v4); tests replace /proc/cpuinfo.</summary>
     public Func<string?, bool> CpuHasLevel { get; init; } = BuildPreflight.HostCpuHasLevel;
 
@@ -73,6 +76,22 @@ internal sealed class BuildPreflight(IProcessRunner processes)
                     messages.Add(Diagnostic.Info(nameof(Strings.ContainerCliChosen), "docker buildx", "docker buildx works"));
                     messages.AddRange(docker.Messages);
                     return docker with { Messages = messages };
+                }
+                catch (BuildException ex) when (ex.ResourceName is nameof(Strings.DockerDriverMultiPlatform) or nameof(Strings.DockerDriverPushByDigest))
+                {
+                    // buildx works, but its builder has the docker driver, which cannot make this image: where podman
+                    // can, it builds (as it did before buildx was installed); otherwise the coded refusal stands.
+                    var podman = await TryAsync("podman", ["version", "--format", "{{.Client.Version}}"], cancellationToken).ConfigureAwait(false);
+                    if (podman is not { Succeeded: true })
+                    {
+                        throw;
+                    }
+
+                    messages.Add(Diagnostic.Info(
+                        nameof(Strings.ContainerCliDockerDriverFallback),
+                        ex.Arguments[0],
+                        ex.ResourceName == nameof(Strings.DockerDriverPushByDigest) ? "cannot push by digest" : $"cannot build {request.Platforms.Count} platform(s) into one image index or export one"));
+                    return PodmanPreflight(request, messages);
                 }
                 catch (BuildException ex) when (ex.ResourceName is nameof(Strings.DaemonUnreachable))
                 {
@@ -235,13 +254,17 @@ internal sealed class BuildPreflight(IProcessRunner processes)
             containerd = info.StandardOutput.Contains(ContainerdSnapshotter, StringComparison.Ordinal);
         }
 
-        // The KubeRay failure: the docker driver on the classic store builds one platform and cannot export an index.
-        var dockerDriverLimited = builder.Driver == "docker" && !containerd && (request.Platforms.Count > 1 || request.Output == BuildOutputKind.Archive);
-        if (dockerDriverLimited)
+        // The KubeRay failure: the docker driver on the classic store builds one platform and cannot export an index
+        // (or an archive); and it pushes only under tags ("push-by-digest is currently not implemented for docker driver").
+        var dockerDriverLimit = builder.Driver != "docker" || containerd ? null
+            : request.Platforms.Count > 1 || request.Output == BuildOutputKind.Archive ? nameof(Strings.DockerDriverMultiPlatform)
+            : request.Output == BuildOutputKind.Push && request.PushByDigest ? nameof(Strings.DockerDriverPushByDigest)
+            : null;
+        if (dockerDriverLimit is not null)
         {
             if (!request.CreateBuilder)
             {
-                throw new BuildException(nameof(Strings.DockerDriverMultiPlatform), builder.Name, request.Platforms.Count);
+                throw new BuildException(dockerDriverLimit, builder.Name, request.Platforms.Count);
             }
 
             builderName = request.CreatedBuilderName;

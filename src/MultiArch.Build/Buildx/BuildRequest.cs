@@ -35,6 +35,12 @@ internal sealed record BuildRequest
     public string? Target { get; init; }
 
     /// <summary>
+    /// The network mode of RUN steps (<c>--network</c>: <c>default</c>, <c>none</c>, <c>host</c>, or for podman any of
+    /// its modes); null: the tool's default (a bridge, which an engine started with <c>--bridge=none</c> does not have).
+    /// </summary>
+    public string? Network { get; init; }
+
+    /// <summary>
     /// Named build contexts (<c>--build-context name=dir</c>), e.g. the .NET publish output staged by platform, which a
     /// Dockerfile reads with <c>COPY --from=publish</c>. buildx and podman (4.3 and later) both take the option.
     /// </summary>

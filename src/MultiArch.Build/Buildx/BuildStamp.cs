@@ -46,6 +46,12 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
         }
 
         Add("target", request.Target);
+        if (request.Network is not null)
+        {
+            // Only when set, so that the stamps of builds without it stay as they were.
+            Add("network", request.Network);
+        }
+
         Add("source-date-epoch", request.SourceDateEpoch?.ToString(CultureInfo.InvariantCulture));
         Add("provenance", request.Provenance?.ToString());
         Add("sbom", request.Sbom?.ToString());

@@ -1,6 +1,6 @@
 using System.ComponentModel;
-using System.Diagnostics;
 using System.Text;
+using CliWrap;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Resources;
 
@@ -57,114 +57,115 @@ internal interface IProcessRunner
 }
 
 /// <summary>
-/// Runs a process with an argument list, streams its output line by line (redacted), keeps a bounded
-/// copy, and kills the whole process tree when cancelled.
+/// Runs a process through CliWrap with an argument list, streams its output line by line (redacted), keeps a
+/// bounded copy, and on cancellation asks the tool to stop (SIGINT, as Ctrl+C does: buildx and podman then cancel
+/// their build and clean up) before killing the whole process tree once <see cref="GracePeriod"/> has passed.
 /// </summary>
-internal sealed class ProcessRunner : IProcessRunner
+internal sealed class ProcessRunner(TimeSpan gracePeriod) : IProcessRunner
 {
     /// <summary>Output kept per stream; a tool that prints more is truncated from the front.</summary>
     public const int MaxCapturedChars = 8 * 1024 * 1024;
 
-    public static ProcessRunner Instance { get; } = new();
+    /// <summary>How long a cancelled tool has, after SIGINT, to stop on its own before its process tree is killed.</summary>
+    public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(5);
+
+    public static ProcessRunner Instance { get; } = new(DefaultGracePeriod);
+
+    public TimeSpan GracePeriod { get; } = gracePeriod;
 
     public async Task<ProcessResult> RunAsync(ProcessSpec spec, Action<ProcessLine>? onLine = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var startInfo = new ProcessStartInfo(spec.FileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            CreateNoWindow = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var argument in spec.Arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
+        var stdout = new BoundedText(MaxCapturedChars);
+        var stderr = new BoundedText(MaxCapturedChars);
+        var command = Cli.Wrap(spec.FileName)
+            .WithArguments(spec.Arguments)
+            .WithEnvironmentVariables(spec.Environment)
+            .WithStandardInputPipe(spec.StandardInput is null ? PipeSource.Null : PipeSource.FromString(spec.StandardInput, Encoding.UTF8))
+            .WithStandardOutputPipe(Lines(ProcessStream.StandardOutput, stdout, spec.Secrets, onLine))
+            .WithStandardErrorPipe(Lines(ProcessStream.StandardError, stderr, spec.Secrets, onLine))
+            .WithValidation(CommandResultValidation.None);
         if (spec.WorkingDirectory is not null)
         {
-            startInfo.WorkingDirectory = spec.WorkingDirectory;
+            command = command.WithWorkingDirectory(spec.WorkingDirectory);
         }
 
-        foreach (var (name, value) in spec.Environment)
-        {
-            if (value is null)
-            {
-                startInfo.Environment.Remove(name);
-            }
-            else
-            {
-                startInfo.Environment[name] = value;
-            }
-        }
-
-        using var process = new Process { StartInfo = startInfo };
+        // Cancellation is graceful first, forceful after the grace period: the tree as it is when the cancellation
+        // starts is interrupted (CliWrap sends the root its SIGINT; ProcessTree says why the rest need theirs), then
+        // CliWrap kills the root's tree, and what was reparented away from it is killed here.
+        using var forceful = new CancellationTokenSource();
+        CommandTask<CommandResult> execution;
         try
         {
-            process.Start();
+            execution = command.ExecuteAsync(forceful.Token, cancellationToken);
         }
         catch (Win32Exception ex)
         {
-            throw new ToolNotFoundException(spec.FileName, ex);
+            // CliWrap wraps the start failure; the inner exception has the system's own words.
+            throw new ToolNotFoundException(spec.FileName, ex.InnerException ?? ex);
         }
 
-        var stdout = new BoundedText(MaxCapturedChars);
-        var stderr = new BoundedText(MaxCapturedChars);
-        var readOut = PumpAsync(process.StandardOutput, ProcessStream.StandardOutput, stdout, spec.Secrets, onLine);
-        var readErr = PumpAsync(process.StandardError, ProcessStream.StandardError, stderr, spec.Secrets, onLine);
+        var gate = new object();
+        IReadOnlyList<ProcessTree.Member> tree = [];
+        var deadline = DateTime.MaxValue;
 
-        using (cancellationToken.Register(() => KillTree(process)))
+        // Registered after CliWrap's own callback, so it runs before it: the tree is taken before the root can go.
+        using (cancellationToken.Register(() =>
+        {
+            lock (gate)
+            {
+                deadline = DateTime.UtcNow + GracePeriod;
+                tree = ProcessTree.Descendants(execution.ProcessId);
+                ProcessTree.Interrupt(tree);
+                forceful.CancelAfter(GracePeriod);
+            }
+        }))
         {
             try
             {
-                if (spec.StandardInput is not null)
+                var result = await execution.ConfigureAwait(false);
+                return new ProcessResult(result.ExitCode, stdout.ToString(), stderr.ToString());
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException && cancellationToken.IsCancellationRequested)
+            {
+                // TimeoutException: CliWrap could not see the killed process exit; it was asked to stop either way.
+                Task stopped;
+                lock (gate)
                 {
-                    await process.StandardInput.WriteAsync(spec.StandardInput).ConfigureAwait(false);
+                    stopped = StopSurvivorsAsync(tree, deadline);
                 }
 
-                process.StandardInput.Close();
+                await stopped.ConfigureAwait(false);
+                throw new OperationCanceledException(ex.Message, ex, cancellationToken);
             }
-            catch (IOException)
-            {
-                // The tool exited without reading its input; its exit code tells the rest.
-            }
-
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            await Task.WhenAll(readOut, readErr).ConfigureAwait(false);
         }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        return new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString());
     }
 
-    private static void KillTree(Process process)
+    /// <summary>Waits until the interrupted processes have stopped, or until the grace period ends and kills those left.</summary>
+    private static async Task StopSurvivorsAsync(IReadOnlyList<ProcessTree.Member> tree, DateTime deadline)
     {
-        try
+        while (tree.Any(ProcessTree.IsAlive) && DateTime.UtcNow < deadline)
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
+            await Task.Delay(100).ConfigureAwait(false);
         }
-        catch (InvalidOperationException)
+
+        // SIGKILL is delivered asynchronously: return once the killed are gone (at most a few seconds more).
+        ProcessTree.Kill(tree);
+        for (var i = 0; i < 50 && tree.Any(ProcessTree.IsAlive); i++)
         {
-            // Already gone.
+            await Task.Delay(100).ConfigureAwait(false);
         }
     }
 
-    private static async Task PumpAsync(StreamReader reader, ProcessStream stream, BoundedText sink, IReadOnlyCollection<string> secrets, Action<ProcessLine>? onLine)
-    {
-        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
-        {
-            var redacted = Redactor.Redact(line, secrets);
-            sink.AppendLine(redacted);
-            onLine?.Invoke(new ProcessLine(stream, redacted));
-        }
-    }
+    private static PipeTarget Lines(ProcessStream stream, BoundedText sink, IReadOnlyCollection<string> secrets, Action<ProcessLine>? onLine)
+        => PipeTarget.ToDelegate(
+            line =>
+            {
+                var redacted = Redactor.Redact(line, secrets);
+                sink.AppendLine(redacted);
+                onLine?.Invoke(new ProcessLine(stream, redacted));
+            },
+            Encoding.UTF8);
 
     private sealed class BoundedText(int limit)
     {

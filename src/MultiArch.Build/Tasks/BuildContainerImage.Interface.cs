@@ -32,6 +32,9 @@ public sealed partial class BuildContainerImage
 
     public string Target { get; set; } = "";
 
+    /// <summary><c>ContainerBuildNetwork</c>: the network mode of RUN steps (<c>--network</c>); empty: the tool's default.</summary>
+    public string Network { get; set; } = "";
+
     /// <summary>Named build contexts: Identity = name (<c>publish</c>), <c>Path</c> = the directory (<c>--build-context name=dir</c>).</summary>
     public ITaskItem[] NamedContexts { get; set; } = Array.Empty<ITaskItem>();
 

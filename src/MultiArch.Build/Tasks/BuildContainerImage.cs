@@ -61,6 +61,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
             Dockerfile = dockerfile,
             Context = context,
             Target = TaskInputs.Text(Target),
+            Network = TaskInputs.Text(Network),
             NamedContexts = NamedContexts.Select(c => new KeyValuePair<string, string>(c.ItemSpec, Path.GetFullPath(c.GetMetadata("Path")))).ToList(),
             Builder = TaskInputs.Text(Builder),
             BuildArgs = BuildArgs.Select(a => new KeyValuePair<string, string>(a.ItemSpec, a.GetMetadata("Value"))).ToList(),

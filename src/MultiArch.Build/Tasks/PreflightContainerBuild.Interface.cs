@@ -24,6 +24,9 @@ public sealed partial class PreflightContainerBuild
     [Required]
     public string Output { get; set; } = "";
 
+    /// <summary><c>ContainerValidateBeforeTag</c>: a push goes by digest first (which buildx's docker driver cannot do).</summary>
+    public bool ValidateBeforeTag { get; set; } = true;
+
     /// <summary><c>ContainerRegistry</c>: when pushing, it must answer (with the credentials found) before anything is built.</summary>
     public string Registry { get; set; } = "";
 

@@ -24,6 +24,7 @@ public sealed partial class PreflightContainerBuild : MultiArchTask
                 CreateBuilder = CreateBuilder,
                 Platforms = TaskInputs.Platforms(Platforms),
                 Output = BuildOutputs.Parse(Output),
+                PushByDigest = ValidateBeforeTag,
             },
             cancellationToken);
 

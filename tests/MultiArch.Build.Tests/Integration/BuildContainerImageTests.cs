@@ -195,8 +195,12 @@ public sealed class BuildContainerImageTests
         Assert.IsFalse(result.Output.Contains("podman build --", StringComparison.Ordinal), "no build step may run");
     }
 
+    /// <summary>
+    /// The KubeRay failure on a fresh machine: Debian's buildx (build/env/install.sh) with the engine's docker driver,
+    /// refused before any build with both fixes, in the words real buildx uses for it.
+    /// </summary>
     [TestMethod]
-    [Requires(RequiresAttribute.Docker)]
+    [Requires(RequiresAttribute.Docker, RequiresAttribute.Buildx)]
     public async Task Real_engine_default_builder_fails_the_preflight_before_any_build()
     {
         var project = await ThrowAwayProject.SdkDoorAsync("""
@@ -211,11 +215,81 @@ public sealed class BuildContainerImageTests
         var result = await project.DotnetAsync("build", project.ProjectFile, "-nodeReuse:false", "-v:n");
 
         Assert.AreNotEqual(0, result.ExitCode);
-        // With buildx installed the docker driver is refused (the KubeRay failure); without it, buildx's absence is.
-        var expected = Environments.BuildxMissing is null ? "MULTIARCH3007" : "MULTIARCH3002";
-        CollectionAssert.AreEqual(new[] { expected }, result.ErrorCodes.ToArray(), result.Describe());
+        CollectionAssert.AreEqual(new[] { "MULTIARCH3007" }, result.ErrorCodes.ToArray(), result.Describe());
+        StringAssert.Contains(result.Output, "containerd-snapshotter", "the first fix");
+        StringAssert.Contains(result.Output, "--driver docker-container", "the second fix");
         Assert.IsFalse(result.Output.Contains("buildx build --", StringComparison.Ordinal), "no build step may run");
         Assert.IsFalse(File.Exists(Path.Combine(project.Directory, "obj", "multiarch", "image.tar")));
+
+        // What the preflight prevents is what buildx itself says when it is let through.
+        var buildx = await ProcessRunner.Instance.RunAsync(new ProcessSpec("docker", ["buildx", "build", "--builder", "default", "--platform", "linux/amd64,linux/arm64", project.Directory]));
+        Assert.AreNotEqual(0, buildx.ExitCode);
+        StringAssert.Contains(buildx.StandardError, "Multi-platform build is not supported for the docker driver");
+        StringAssert.Contains(result.Output, "buildx says: Multi-platform build is not supported for the docker driver");
+    }
+
+    [TestMethod]
+    [Requires(RequiresAttribute.Docker, RequiresAttribute.Buildx)]
+    public async Task Real_preflight_finds_buildx_and_its_docker_driver()
+    {
+        var result = await new BuildPreflight(ProcessRunner.Instance).RunAsync(
+            new PreflightRequest { Cli = "docker", Builder = "default", Platforms = [MultiArch.Build.Platforms.OciPlatform.Host()], Output = BuildOutputKind.Load },
+            default);
+
+        Assert.AreEqual(ContainerCliKind.Docker, result.Cli);
+        Assert.IsNotNull(result.BuildxVersion, "docker buildx version was read");
+        Assert.AreEqual("docker", result.Builder!.Driver);
+        Assert.IsFalse(result.ContainerdImageStore, "the engine here has the classic image store");
+        CollectionAssert.Contains(result.NativePlatforms.ToList(), MultiArch.Build.Platforms.OciPlatform.Host());
+    }
+
+    /// <summary>
+    /// One platform through the SDK door with buildx's docker driver: the engine has no bridge, so the RUN step gets a
+    /// network mode (ContainerBuildNetwork); the docker driver pushes only under tags, so the tags go with the build and
+    /// validation follows (ContainerValidateBeforeTag=false; with the default, MULTIARCH3030 says so before building).
+    /// </summary>
+    [TestMethod]
+    [Requires(RequiresAttribute.Registry, RequiresAttribute.Docker, RequiresAttribute.Buildx, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
+    public async Task Docker_driver_builds_one_platform_through_the_sdk_door_and_it_is_validated()
+    {
+        var host = MultiArch.Build.Platforms.OciPlatform.Host().ToString();
+        var (project, repository) = await OperatorAsync(host, extra: "<ContainerCli>docker</ContainerCli><ContainerBuilder>default</ContainerBuilder>");
+
+        var refused = await BuildAsync(project);
+        CollectionAssert.AreEqual(new[] { "MULTIARCH3030" }, refused.ErrorCodes.ToArray(), refused.Describe());
+        Assert.IsFalse(await Environments.TagExistsAsync(repository, "v1"), "nothing may be pushed");
+
+        var withoutNetwork = await BuildAsync(project, "-p:ContainerValidateBeforeTag=false");
+        CollectionAssert.AreEqual(new[] { "MULTIARCH3012" }, withoutNetwork.ErrorCodes.ToArray(), withoutNetwork.Describe());
+        StringAssert.Contains(withoutNetwork.Output, "network bridge not found", "the engine here has no bridge: the RUN step needs a network mode");
+
+        var result = await project.DotnetAsync("publish", project.ProjectFile, "-nodeReuse:false", "-v:n", $"-p:ContainerRegistry={Environments.Registry}", "-p:ContainerValidateBeforeTag=false", "-p:ContainerBuildNetwork=host");
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        StringAssert.Contains(result.Output, "--builder default", result.Describe());
+        StringAssert.Contains(result.Output, "--network host", result.Describe());
+        StringAssert.Contains(result.Output, "Builder default (driver docker)", result.Describe());
+        Assert.IsTrue(await Environments.TagExistsAsync(repository, "v1"), result.Describe());
+        StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex(@"Validated \S+@sha256:[0-9a-f]{64}: 1 platform\(s\) present"), result.Describe());
+    }
+
+    /// <summary>
+    /// Installing buildx (the docker driver only) does not move a multi-platform build: with ContainerCli empty it goes
+    /// to podman as before, and the log says which builder and why.
+    /// </summary>
+    [TestMethod]
+    [Requires(RequiresAttribute.Registry, RequiresAttribute.Docker, RequiresAttribute.Buildx, RequiresAttribute.Podman, RequiresAttribute.Emulation, RequiresAttribute.BaseImage, RequiresAttribute.Busybox)]
+    public async Task With_buildx_and_its_docker_driver_a_multi_platform_build_still_goes_to_podman_and_says_why()
+    {
+        var (project, repository) = await OperatorAsync("linux/amd64;linux/arm64");
+
+        var result = await project.DotnetAsync("publish", project.ProjectFile, "-nodeReuse:false", "-v:n", $"-p:ContainerRegistry={Environments.Registry}", "-p:ContainerBuilder=default");
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        StringAssert.Contains(result.Output, "docker buildx is installed, but its builder 'default' uses the docker driver, which cannot build 2 platform(s) into one image index or export one: building with podman instead.", result.Describe());
+        StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex(@"podman build (--cgroup-parent=\S+ )?--platform linux/amd64,linux/arm64 "), result.Describe());
+        Assert.IsFalse(result.Output.Contains("buildx build --", StringComparison.Ordinal), result.Describe());
+        CollectionAssert.AreEqual(new[] { "linux/amd64", "linux/arm64" }, await IndexPlatformsAsync(repository, "v1"));
     }
 
     [TestMethod]

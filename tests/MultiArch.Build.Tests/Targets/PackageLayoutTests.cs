@@ -40,7 +40,7 @@ public sealed class PackageLayoutTests
             "build/MultiArch.Build.Kubernetes.targets",
             "buildMultiTargeting/MultiArch.Build.props", "buildMultiTargeting/MultiArch.Build.targets",
             "Sdk/Sdk.props", "Sdk/Sdk.targets",
-            "tasks/net8.0/MultiArch.Build.dll", "tasks/net8.0/NuGet.Versioning.dll", "tasks/net8.0/YamlDotNet.dll",
+            "tasks/net8.0/MultiArch.Build.dll", "tasks/net8.0/NuGet.Versioning.dll", "tasks/net8.0/YamlDotNet.dll", "tasks/net8.0/CliWrap.dll",
             "README.md", "LICENSE", "icon.png",
         })
         {

@@ -90,6 +90,17 @@ public sealed class BuildCommandsTests
     }
 
     [TestMethod]
+    public void Network_mode_reaches_both_tools_only_when_set()
+    {
+        // An engine without a bridge (dockerd --bridge=none) runs a RUN step only with a network mode it has.
+        var request = Request() with { Target = "t", Network = "host" };
+        StringAssert.Contains(Line(BuildCommands.Buildx(request)), " --target t --network host ");
+        StringAssert.Contains(Line(BuildCommands.PodmanBuild(request, "localhost/m")), " --target t --network host ");
+        Assert.IsFalse(Line(BuildCommands.Buildx(Request())).Contains("--network", StringComparison.Ordinal));
+        Assert.IsFalse(Line(BuildCommands.PodmanBuild(Request(), "localhost/m")).Contains("--network", StringComparison.Ordinal));
+    }
+
+    [TestMethod]
     public void Secret_build_args_are_redacted_from_the_logged_command_line()
     {
         var request = Request() with { BuildArgs = [new("NPM_TOKEN", "npm_s3cretvalue"), new("VERSION", "1.0")] };

@@ -62,6 +62,89 @@ public sealed class BuildPreflightTests
         Assert.IsFalse(runner.Calls.Any(c => c.Contains("buildx build", StringComparison.Ordinal)));
     }
 
+    /// <summary>Debian 13's docker-buildx 0.13.1 (build/env/install.sh) with Debian 12's engine: what a fresh machine has.</summary>
+    private static Dictionary<string, ProcessResult> DebianBuildx(bool podman)
+    {
+        var answers = new Dictionary<string, ProcessResult>
+        {
+            ["docker buildx version"] = Ok(Data("version-v0.13.1.txt")),
+            ["docker buildx inspect --bootstrap"] = Ok(Data("inspect-docker-driver-v0.13.1.txt")),
+            ["docker info"] = Ok(ClassicStore),
+        };
+        if (podman)
+        {
+            answers["podman version"] = Ok("4.3.1");
+        }
+
+        return answers;
+    }
+
+    [TestMethod]
+    public async Task With_buildx_installed_a_multi_platform_build_still_goes_to_podman_when_the_builder_has_the_docker_driver()
+    {
+        var runner = new ScriptedRunner(DebianBuildx(podman: true));
+        var result = await new BuildPreflight(runner).RunAsync(Request("linux/amd64,linux/arm64") with { BinfmtDirectory = Binfmt("qemu-aarch64") }, default);
+        Assert.AreEqual(ContainerCliKind.Podman, result.Cli);
+        var why = result.Messages.Single(m => m.ResourceName == nameof(MultiArch.Build.Resources.Strings.ContainerCliDockerDriverFallback)).Message;
+        StringAssert.Contains(why, "builder 'default' uses the docker driver, which cannot build 2 platform(s)");
+        Assert.IsFalse(runner.Calls.Any(c => c.Contains("buildx build", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    [DataRow("archive")]
+    [DataRow("push")]
+    public async Task With_buildx_installed_what_the_docker_driver_cannot_export_still_goes_to_podman(string output)
+    {
+        var result = await new BuildPreflight(new ScriptedRunner(DebianBuildx(podman: true))).RunAsync(Request("linux/amd64", BuildOutputs.Parse(output)), default);
+        Assert.AreEqual(ContainerCliKind.Podman, result.Cli);
+    }
+
+    [TestMethod]
+    public async Task Without_podman_the_docker_driver_refusal_names_both_fixes_and_buildx_real_words()
+    {
+        var ex = await Assert.ThrowsExactlyAsync<BuildException>(() => new BuildPreflight(new ScriptedRunner(DebianBuildx(podman: false))).RunAsync(Request("linux/amd64,linux/arm64"), default));
+        Assert.AreEqual("MULTIARCH3007", ex.Code);
+        StringAssert.Contains(ex.Message, "containerd-snapshotter");
+        StringAssert.Contains(ex.Message, "--driver docker-container");
+
+        // The words it quotes are buildx 0.13.1's own (captured from the real tool, see TestData/Buildx/README.md).
+        var quoted = ex.Message[(ex.Message.IndexOf("buildx says: ", StringComparison.Ordinal) + "buildx says: ".Length)..];
+        quoted = quoted[..quoted.IndexOf(')', StringComparison.Ordinal)];
+        StringAssert.Contains(Data("build-docker-driver-multiplatform-error-v0.13.1.txt"), quoted);
+    }
+
+    [TestMethod]
+    public async Task The_docker_driver_cannot_push_by_digest_so_a_validated_push_is_refused_before_building()
+    {
+        var ex = await Assert.ThrowsExactlyAsync<BuildException>(() => new BuildPreflight(new ScriptedRunner(DebianBuildx(podman: false))).RunAsync(Request("linux/amd64", cli: "docker"), default));
+        Assert.AreEqual("MULTIARCH3030", ex.Code);
+        StringAssert.Contains(ex.Message, "ContainerValidateBeforeTag=false");
+        StringAssert.Contains(ex.Message, "ContainerCreateBuilder=true");
+        StringAssert.Contains(ex.Message, "ContainerCli=podman");
+    }
+
+    [TestMethod]
+    [DataRow("load", true)]
+    [DataRow("push", false)]
+    public async Task The_docker_driver_builds_one_platform_it_can_export(string output, bool pushByDigest)
+    {
+        var result = await new BuildPreflight(new ScriptedRunner(DebianBuildx(podman: true))).RunAsync(Request("linux/amd64", BuildOutputs.Parse(output)) with { PushByDigest = pushByDigest }, default);
+        Assert.AreEqual(ContainerCliKind.Docker, result.Cli);
+        Assert.AreEqual("docker", result.Builder!.Driver);
+        Assert.AreEqual("0.13.1", result.BuildxVersion!.ToNormalizedString());
+    }
+
+    private static string Binfmt(params string[] handlers)
+    {
+        var dir = Infrastructure.TestDirectories.Create("binfmt");
+        foreach (var handler in handlers)
+        {
+            File.WriteAllText(Path.Combine(dir, handler), "enabled\ninterpreter /usr/libexec/qemu-binfmt/aarch64-binfmt-P\n");
+        }
+
+        return dir;
+    }
+
     [TestMethod]
     public async Task Docker_driver_with_the_containerd_store_may_build_several_platforms()
     {

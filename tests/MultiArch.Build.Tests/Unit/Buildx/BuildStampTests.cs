@@ -86,6 +86,7 @@ public sealed class BuildStampTests
         Assert.AreEqual("platforms", Describe(request with { Platforms = [OciPlatform.Parse("linux/amd64")] }, first).Difference(first));
         Assert.AreEqual("build-arg BASE", Describe(request with { BuildArgs = [new("BASE", "alpine"), new("NPM_TOKEN", "s3cret-value")] }, first).Difference(first));
         Assert.AreEqual("source-date-epoch", Describe(request with { SourceDateEpoch = 1 }, first).Difference(first));
+        Assert.AreEqual("network", Describe(request with { Network = "host" }, first).Difference(first), "another network mode can give another image");
         File.AppendAllText(request.Dockerfile, "LABEL x=y\n");
         // The Dockerfile is an input on its own, and here a file of the context too.
         Assert.AreEqual($"file {request.Dockerfile}, context Dockerfile", Describe(request, first).Difference(first));

@@ -80,8 +80,22 @@ public sealed class BuildxParsingTests
     }
 
     [TestMethod]
-    public void Real_docker_driver_error_is_the_one_the_preflight_prevents()
+    [DataRow("build-docker-driver-multiplatform-error-v0.28.0.txt")]
+    [DataRow("build-docker-driver-multiplatform-error-v0.13.1.txt")]
+    public void Real_docker_driver_error_is_the_one_the_preflight_prevents(string capture)
     {
-        StringAssert.Contains(Data("build-docker-driver-multiplatform-error-v0.28.0.txt"), "Multi-platform build is not supported for the docker driver");
+        StringAssert.Contains(Data(capture), "Multi-platform build is not supported for the docker driver");
+        StringAssert.Contains(Data(capture), "Switch to a different driver, or turn on the containerd image store");
+    }
+
+    [TestMethod]
+    public void Debian_trixie_buildx_version_and_docker_driver_are_read()
+    {
+        Assert.AreEqual("0.13.1", BuildxVersion.Parse(Data("version-v0.13.1.txt"))!.ToNormalizedString());
+        var info = BuilderInfo.Parse(Data("inspect-docker-driver-v0.13.1.txt"));
+        Assert.AreEqual("default", info.Name);
+        Assert.AreEqual("docker", info.Driver);
+        Assert.IsTrue(info.Nodes.Single().IsRunning);
+        CollectionAssert.Contains(info.Nodes.Single().Platforms.Select(p => p.ToString()).ToList(), "linux/arm64");
     }
 }
