@@ -35,7 +35,7 @@ public sealed class DotnetRuntimeImageTests
         StringAssert.Contains(refused.Output, "/usr/share/dotnet, from the default location", refused.Describe());
         Assert.IsFalse(await Environments.TagExistsAsync(repository, "v1"), "no tag may name an image that failed the start-up check");
 
-        var passed = await project.DotnetAsync(["publish", project.ProjectFile, "-c", "Release", "-nodeReuse:false", "-p:ContainerSmokeTest=true", $"-p:ContainerBaseImage={Environments.DotnetRuntimeImage}", .. registry]);
+        var passed = await project.DotnetAsync(["publish", project.ProjectFile, "-c", "Release", "-nodeReuse:false", "-v:n", "-p:ContainerSmokeTest=true", $"-p:ContainerBaseImage={Environments.DotnetRuntimeImage}", .. registry]);
 
         Assert.AreEqual(0, passed.ExitCode, passed.Describe());
         foreach (var platform in new[] { "linux/amd64", "linux/arm64" })
@@ -54,14 +54,16 @@ public sealed class DotnetRuntimeImageTests
     public async Task Dotnet_app_dll_resolves_and_runs_through_the_muxer_of_the_runtime_image()
     {
         // Only linux/amd64: the feed serves no linux-arm64 `dotnet` muxer, so dotnet/runtime has /usr/bin/dotnet for amd64 only.
-        var project = await ThrowAwayProject.PackageReferenceDoorAsync("""
+        var repository = $"h-images/muxer{Guid.NewGuid():N}"[..26];
+        var project = await ThrowAwayProject.PackageReferenceDoorAsync($"""
                 <ContainerPlatforms>linux/amd64</ContainerPlatforms>
+                <ContainerRepository>{repository}</ContainerRepository>
                 <UseAppHost>false</UseAppHost>
                 <ContainerCli>podman</ContainerCli>
                 <ContainerSmokeTest>true</ContainerSmokeTest>
             """);
 
-        var result = await project.DotnetAsync("publish", project.ProjectFile, "-c", "Release", "-nodeReuse:false", $"-p:ContainerBaseImage={Environments.DotnetRuntimeImage}", $"-p:ContainerInsecureRegistries={Environments.Registry}");
+        var result = await project.DotnetAsync("publish", project.ProjectFile, "-c", "Release", "-nodeReuse:false", "-v:n", $"-p:ContainerBaseImage={Environments.DotnetRuntimeImage}", $"-p:ContainerRegistry={Environments.Registry}", $"-p:ContainerInsecureRegistries={Environments.Registry}");
 
         Assert.AreEqual(0, result.ExitCode, result.Describe());
         StringAssert.Contains(File.ReadAllText(Path.Combine(project.Directory, "obj", "multiarch", "Dockerfile")), "ENTRYPOINT [\"dotnet\", \"app.dll\"]\n");
