@@ -8,11 +8,13 @@
 #      builder preflighted (it prints which builder it used and why: docker buildx, or podman when buildx's
 #      builder has the docker driver), linux/arm64+amd64+s390x+ppc64le built in one build (QEMU for the foreign ones),
 #      pushed by digest, validated (every platform present, every entrypoint binary for its CPU), then tagged;
-#   5. runs `dotnet publish` on samples/aspnet-app for linux/amd64 and linux/arm64: the app published once
-#      (framework-dependent IL), staged by platform, its Dockerfile generated, built, pushed by digest, validated
-#      (entrypoint and every CPU-specific file of /app), then tagged. Its base image is a stand-in for
-#      mcr.microsoft.com/dotnet/aspnet made by build/env/base-images.sh, where the real per-platform busybox stands
-#      in for `dotnet` (the .NET runtime cannot be had here for arm64): the image validates but does not run as .NET.
+#   5. runs `dotnet publish` on samples/aspnet-app for linux/amd64 and linux/arm64 with its apphost (UseAppHost=true):
+#      published per RID, staged by platform, its Dockerfile generated, built, pushed by digest, validated (entrypoint,
+#      every CPU-specific file of /app, and the start-up check following each apphost to hostfxr and the
+#      Microsoft.NETCore.App and Microsoft.AspNetCore.App versions its runtimeconfig asks for), then tagged. Its base
+#      image is the real dotnet/aspnet:10.0 that build/env/dotnet-images.sh makes offline from Debian 12's packages and
+#      the served ASP.NET Core and .NET runtime packs (no linux-arm64 `dotnet` muxer is served, so the app starts
+#      through its apphost on both platforms).
 # The registry keeps running so that you can look at the result; build/env/registry.sh stop stops it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +24,7 @@ trap 'rm -f "$env_file"' EXIT
 build/env/up.sh > "$env_file"
 # shellcheck disable=SC1090
 . "$env_file"
-if [ -z "${MULTIARCH_BASE_IMAGE:-}" ] || [ -z "${MULTIARCH_DOTNET_BASE_IMAGE:-}" ]; then echo "demo: the loopback registry or the base image could not be set up (see above)" >&2; exit 1; fi
+if [ -z "${MULTIARCH_BASE_IMAGE:-}" ] || [ -z "${MULTIARCH_DOTNET_ASPNET_IMAGE:-}" ]; then echo "demo: the loopback registry or the base image could not be set up (see above)" >&2; exit 1; fi
 
 echo "== packing MultiArch.Build"
 dotnet pack src/MultiArch.Build/MultiArch.Build.csproj -c Release -o artifacts/feed -nologo -v:q
@@ -60,7 +62,8 @@ echo "== dotnet publish samples/aspnet-app for linux/amd64 and linux/arm64"
 cd "$root/samples/aspnet-app"
 dotnet publish -c Release -nologo \
   -p:ContainerPlatforms='"linux/amd64;linux/arm64"' \
-  -p:ContainerBaseImage="$MULTIARCH_DOTNET_BASE_IMAGE" \
+  -p:UseAppHost=true \
+  -p:ContainerBaseImage="$MULTIARCH_DOTNET_ASPNET_IMAGE" \
   -p:ContainerRegistry="$MULTIARCH_TEST_REGISTRY" \
   -p:ContainerInsecureRegistries="$MULTIARCH_TEST_REGISTRY" | tee "$log"
 echo

@@ -4,8 +4,10 @@
 #   ${MULTIARCH_TEST_REGISTRY:-127.0.0.1:5000}/multiarch/busybox:1.35  (linux/amd64, arm64, arm/v7, s390x, ppc64le)
 #   ${MULTIARCH_TEST_REGISTRY:-127.0.0.1:5000}/multiarch/dotnet-standin:10.0  (linux/amd64, arm64, arm/v7, s390x): a stand-in
 #     for mcr.microsoft.com/dotnet/aspnet, used by the `dotnet publish` sample: the real per-platform busybox stands in
-#     for `dotnet` (/usr/bin/dotnet -> /bin/busybox), because the .NET runtime cannot be had here for every platform.
-#     It can be validated (the entrypoint `dotnet App.dll` resolves to a real binary of the right CPU), not run as .NET.
+#     for `dotnet` (/usr/bin/dotnet -> /bin/busybox): no `dotnet` muxer is served for linux-arm64 (nor any .NET for
+#     arm/v7 and s390x here), so the tests of `dotnet App.dll` on several platforms keep it. It can be validated (the
+#     entrypoint resolves to a real binary of the right CPU), not run as .NET. The real .NET images, on which apphost
+#     and self-contained apps run: dotnet-images.sh.
 # Idempotent: an image the registry already has is not made again. Needs podman (build/env/install.sh).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"

@@ -14,7 +14,7 @@ internal static class LinkerFiles
     /// <summary>Largest configuration file kept.</summary>
     public const int MaxTextBytes = 64 * 1024;
 
-    public static bool Wanted(string path, bool executable) => executable || IsLibraryName(path) || IsConfig(path) || Validation.DotnetHostResolver.WantsText(path);
+    public static bool Wanted(string path, bool executable) => executable || IsLibraryName(path) || IsConfig(path) || IsDotnetHostFile(path);
 
     /// <summary><c>libz.so.1</c>, <c>ld-linux-aarch64.so.1</c>, <c>libc.so</c>: names the dynamic linker loads (often not executable).</summary>
     public static bool IsLibraryName(string path)
@@ -23,6 +23,10 @@ internal static class LinkerFiles
         var so = name.IndexOf(".so", StringComparison.Ordinal);
         return so > 0 && (so + 3 == name.Length || name[so + 3] == '.');
     }
+
+    /// <summary>What the .NET host reads: <c>*.runtimeconfig.json</c> and <c>/etc/dotnet/install_location*</c>.</summary>
+    public static bool IsDotnetHostFile(string path)
+        => path.EndsWith(".runtimeconfig.json", StringComparison.Ordinal) || path.StartsWith("/etc/dotnet/install_location", StringComparison.Ordinal);
 
     public static bool IsConfig(string path)
         => path == "/etc/ld.so.conf"
@@ -37,7 +41,7 @@ internal static class LinkerFiles
             return file with { Elf = await ElfReader.ReadAsync(head, data, size, cancellationToken).ConfigureAwait(false) };
         }
 
-        if ((IsConfig(path) || Validation.DotnetHostResolver.WantsText(path)) && size <= MaxTextBytes)
+        if ((IsConfig(path) || IsDotnetHostFile(path)) && size <= MaxTextBytes)
         {
             var rest = await ReadAsync(data, (int)size - head.Length, cancellationToken).ConfigureAwait(false);
             return file with { Text = Encoding.UTF8.GetString([.. head, .. rest]) };

@@ -158,10 +158,6 @@ internal static class DotnetHostResolver
         return new DotnetHostResult(app, root, source, hostfxr, resolved, null);
     }
 
-    /// <summary>Whether a file's text is kept while the layer streams past: runtimeconfig files and the install-location files.</summary>
-    public static bool WantsText(string path)
-        => path.EndsWith(RuntimeConfigSuffix, StringComparison.Ordinal) || path.StartsWith("/etc/dotnet/install_location", StringComparison.Ordinal);
-
     /// <summary>The apphost's .NET root: DOTNET_ROOT_&lt;ARCH&gt;, DOTNET_ROOT, the registered install location, the default.</summary>
     private static (string? Root, string Source) ApphostRoot(ImageFilesystem fs, ElfFile elf, IReadOnlyList<string> environment)
     {

@@ -206,7 +206,7 @@ internal static class StartupCheck
         {
             case null:
                 var frameworks = string.Join(", ", host.Frameworks.Select(f => $"{f.Reference.Name} {f.Version} (asks {f.Reference.Version}, rollForward {f.Reference.RollForward})"));
-                findings.Add((nameof(Strings.StartupDotnetResolved), DiagnosticSeverity.Message, [host.App, host.Hostfxr, frameworks, host.RootSource]));
+                findings.Add((nameof(Strings.StartupDotnetResolved), DiagnosticSeverity.Message, [host.App, host.Hostfxr, frameworks, host.DotnetRoot, host.RootSource]));
                 break;
             case { Kind: DotnetHostProblemKind.HostfxrMissing }:
                 error(nameof(Strings.StartupDotnetHostMissing), [host.App, host.DotnetRoot ?? "(none)", host.RootSource]);

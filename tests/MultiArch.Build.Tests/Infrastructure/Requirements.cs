@@ -55,6 +55,18 @@ public static class Environments
 
     public static string? BuildxBuilderMissing => BuildxBuilderProbe.Value;
 
+    /// <summary>The real .NET base images of build/env/dotnet-images.sh (runtime-deps, runtime, aspnet), from their variables.</summary>
+    public static string? DotnetImagesMissing => new[] { "MULTIARCH_DOTNET_RUNTIME_DEPS_IMAGE", "MULTIARCH_DOTNET_RUNTIME_IMAGE", "MULTIARCH_DOTNET_ASPNET_IMAGE" }
+        .FirstOrDefault(v => string.IsNullOrEmpty(Environment.GetEnvironmentVariable(v))) is { } unset
+        ? $"needs the real .NET base images in the loopback registry: {unset} is not set (build/env/dotnet-images.sh makes them; build/env/up.sh runs it)"
+        : null;
+
+    public static string DotnetRuntimeDepsImage => Environment.GetEnvironmentVariable("MULTIARCH_DOTNET_RUNTIME_DEPS_IMAGE")!;
+
+    public static string DotnetRuntimeImage => Environment.GetEnvironmentVariable("MULTIARCH_DOTNET_RUNTIME_IMAGE")!;
+
+    public static string DotnetAspnetImage => Environment.GetEnvironmentVariable("MULTIARCH_DOTNET_ASPNET_IMAGE")!;
+
     /// <summary>Debian's golang-1.23 (build/env/install.sh): the Go sample's builder image is made from it.</summary>
     public static string GoRoot => Environment.GetEnvironmentVariable("MULTIARCH_TEST_GOROOT") is { Length: > 0 } root ? root : "/usr/lib/go-1.23";
 
@@ -184,6 +196,7 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
     public const string BaseImage = "base-image";
     public const string BuildxBuilder = "buildx-builder";
     public const string Go = "go";
+    public const string DotnetImages = "dotnet-images";
 
     /// <summary>
     /// What no Debian package provides on the CI machine: the only needs that may skip under CI=true. buildkitd, and
@@ -240,6 +253,7 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
         BaseImage => Environments.BaseImageMissing,
         BuildxBuilder => Environments.BuildxBuilderMissing,
         Go => Environments.GoMissing,
+        DotnetImages => Environments.DotnetImagesMissing,
         _ => $"unknown requirement '{n}'",
     })).Where(m => m.Item2 is not null).Select(m => (m.n, m.Item2!)).ToList();
 }

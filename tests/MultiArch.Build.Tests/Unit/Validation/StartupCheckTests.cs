@@ -286,22 +286,194 @@ public sealed class StartupCheckTests
         AssertOnly(diagnostics, "MULTIARCH5024", "libstdc++.so.6", "needed by /app/libcoreclr.so");
     }
 
+    /// <summary>
+    /// A .NET install laid out as the official images have it (host/fxr/&lt;v&gt;/libhostfxr.so, shared/&lt;fx&gt;/&lt;v&gt;/ with the
+    /// framework's own runtimeconfig), under <paramref name="root"/>; <paramref name="aspnet"/> adds ASP.NET Core.
+    /// </summary>
+    private static TestFile[] DotnetInstall(string root = "usr/share/dotnet", string version = "10.0.12", string? aspnet = null, bool muxer = false)
+    {
+        var files = new List<TestFile>
+        {
+            new($"{root}/host/fxr/{version}/libhostfxr.so", Lib("libhostfxr.so", TestElf.Aarch64, "libc.so.6"), Mode: ReadOnly),
+            new($"{root}/shared/Microsoft.NETCore.App/{version}/libcoreclr.so", Lib("libcoreclr.so", TestElf.Aarch64, "libc.so.6"), Mode: ReadOnly),
+            new($"{root}/shared/Microsoft.NETCore.App/{version}/libhostpolicy.so", Lib("libhostpolicy.so", TestElf.Aarch64, "libc.so.6"), Mode: ReadOnly),
+            new($"{root}/shared/Microsoft.NETCore.App/{version}/Microsoft.NETCore.App.runtimeconfig.json", Encoding.UTF8.GetBytes("{\"runtimeOptions\": {\"tfm\": \"net10.0\"}}"), Mode: ReadOnly),
+        };
+        if (aspnet is not null)
+        {
+            files.Add(new($"{root}/shared/Microsoft.AspNetCore.App/{aspnet}/Microsoft.AspNetCore.App.runtimeconfig.json", Encoding.UTF8.GetBytes(RuntimeConfig("LatestPatch", ("Microsoft.NETCore.App", aspnet))), Mode: ReadOnly));
+        }
+
+        if (muxer)
+        {
+            files.Add(new($"{root}/dotnet", Program("libc.so.6")));
+            files.Add(new("usr/bin/dotnet", null, $"/{root}/dotnet"));
+        }
+
+        return [.. files];
+    }
+
+    /// <summary>A runtimeconfig.json as the SDK writes it (one framework as "framework", several as "frameworks").</summary>
+    private static string RuntimeConfig(string? rollForward, params (string Name, string Version)[] frameworks)
+    {
+        var refs = frameworks.Select(f => $"{{\"name\": \"{f.Name}\", \"version\": \"{f.Version}\"}}").ToList();
+        var body = refs.Count == 1 ? $"\"framework\": {refs[0]}" : $"\"frameworks\": [{string.Join(", ", refs)}]";
+        var roll = rollForward is null ? string.Empty : $"\"rollForward\": \"{rollForward}\", ";
+        return $"{{\n  \"runtimeOptions\": {{\n    \"tfm\": \"net10.0\", {roll}{body},\n    \"configProperties\": {{\"System.GC.Server\": true}}\n  }}\n}}";
+    }
+
+    /// <summary>A framework-dependent app with its apphost, as `dotnet publish -r linux-arm64 --self-contained false` leaves it in /app.</summary>
+    private static TestFile[] FrameworkDependentApp(string runtimeConfig) =>
+    [
+        new("app/myapp", Program("libc.so.6", "libstdc++.so.6")),
+        new("app/myapp.dll", [0x4d, 0x5a], Mode: ReadOnly),
+        new("app/myapp.runtimeconfig.json", Encoding.UTF8.GetBytes(runtimeConfig), Mode: ReadOnly),
+    ];
+
+    private static TestFile[] Libstdcxx() => [new("usr/lib/aarch64-linux-gnu/libstdc++.so.6", Lib("libstdc++.so.6"), Mode: ReadOnly)];
+
     [TestMethod]
-    public async Task A_framework_dependent_app_started_by_dotnet_checks_the_newest_shared_runtime()
+    public async Task A_framework_dependent_apphost_on_a_base_without_dotnet_is_refused_naming_the_host_and_the_fix()
+    {
+        var (result, diagnostics) = await Check(["/app/myapp"], null, Glibc(), Libstdcxx(), FrameworkDependentApp(RuntimeConfig(null, ("Microsoft.NETCore.App", "10.0.0"))));
+
+        Assert.AreEqual(StartupVerdict.Fails, result.Verdict);
+        AssertOnly(diagnostics, "MULTIARCH5030", "/app/myapp", "/usr/share/dotnet", "the default location", "SelfContained=true", "dotnet/runtime");
+    }
+
+    [TestMethod]
+    public async Task A_framework_dependent_apphost_resolves_hostfxr_and_the_latest_patch_of_its_framework()
+    {
+        var (result, diagnostics) = await Check(
+            ["/app/myapp"], null, Glibc(), Libstdcxx(), DotnetInstall(version: "10.0.3"), DotnetInstall(version: "10.0.12"), DotnetInstall(version: "11.0.1"),
+            FrameworkDependentApp(RuntimeConfig(null, ("Microsoft.NETCore.App", "10.0.0"))));
+
+        Assert.AreEqual(StartupVerdict.Ready, result.Verdict, string.Join("\n", diagnostics));
+        var resolved = diagnostics.Single(d => d.Message.Contains("the .NET host of", StringComparison.Ordinal)).Message;
+        StringAssert.Contains(resolved, "/usr/share/dotnet/host/fxr/11.0.1/libhostfxr.so");
+        StringAssert.Contains(resolved, "Microsoft.NETCore.App 10.0.12 (asks 10.0.0, rollForward Minor)");
+        CollectionAssert.Contains(result.Libraries.ToArray(), "libc.so.6 => /lib/aarch64-linux-gnu/libc.so.6");
+    }
+
+    [TestMethod]
+    public async Task An_aspnet_app_on_a_runtime_only_base_is_refused_naming_the_framework_version_and_the_aspnet_image()
+    {
+        var (_, diagnostics) = await Check(
+            ["/app/myapp"], null, Glibc(), Libstdcxx(), DotnetInstall(),
+            FrameworkDependentApp(RuntimeConfig(null, ("Microsoft.NETCore.App", "10.0.0"), ("Microsoft.AspNetCore.App", "10.0.0"))));
+
+        AssertOnly(diagnostics, "MULTIARCH5031", "Microsoft.AspNetCore.App 10.0.0", "rollForward Minor", "/usr/share/dotnet/shared/Microsoft.AspNetCore.App has nothing", "dotnet/aspnet:10.0", "SelfContained=true");
+    }
+
+    [TestMethod]
+    public async Task An_aspnet_app_on_an_aspnet_base_resolves_both_frameworks_and_aspnets_own_reference()
+    {
+        var app = FrameworkDependentApp(RuntimeConfig(null, ("Microsoft.AspNetCore.App", "10.0.0")));
+        var (ready, diagnostics) = await Check(["/app/myapp"], null, Glibc(), Libstdcxx(), DotnetInstall(aspnet: "10.0.12"), app);
+        Assert.AreEqual(StartupVerdict.Ready, ready.Verdict, string.Join("\n", diagnostics));
+        StringAssert.Contains(string.Join("\n", diagnostics), "Microsoft.AspNetCore.App 10.0.12 (asks 10.0.0, rollForward Minor), Microsoft.NETCore.App 10.0.12 (asks 10.0.12, rollForward LatestPatch)");
+
+        // ASP.NET Core 10.0.12 asks for Microsoft.NETCore.App 10.0.12 (LatestPatch): an older core runtime beside it does not do.
+        TestFile[] mismatched = [.. DotnetInstall(version: "10.0.5").Where(f => !f.Path.Contains("Microsoft.AspNetCore.App", StringComparison.Ordinal)), .. DotnetInstall(version: "10.0.5", aspnet: "10.0.12").Where(f => f.Path.Contains("Microsoft.AspNetCore.App", StringComparison.Ordinal))];
+        var (_, refused) = await Check(["/app/myapp"], null, Glibc(), Libstdcxx(), mismatched, app);
+        AssertOnly(refused, "MULTIARCH5031", "Microsoft.NETCore.App 10.0.12 (rollForward LatestPatch)", "has 10.0.5");
+    }
+
+    [TestMethod]
+    public async Task DOTNET_ROOT_of_the_image_is_where_the_apphost_looks_and_nowhere_else()
+    {
+        var app = FrameworkDependentApp(RuntimeConfig(null, ("Microsoft.NETCore.App", "10.0.0")));
+        var (ready, found) = await Check(["/app/myapp"], ["PATH=/usr/bin:/bin", "DOTNET_ROOT=/opt/dotnet/"], Glibc(), Libstdcxx(), DotnetInstall("opt/dotnet"), app);
+        Assert.AreEqual(StartupVerdict.Ready, ready.Verdict, string.Join("\n", found));
+        StringAssert.Contains(string.Join("\n", found), "/opt/dotnet/host/fxr/10.0.12/libhostfxr.so; Microsoft.NETCore.App 10.0.12");
+        StringAssert.Contains(string.Join("\n", found), ".NET root /opt/dotnet, from DOTNET_ROOT");
+
+        // Set but empty of .NET: the host does not fall back to the default location.
+        var (_, refused) = await Check(["/app/myapp"], ["DOTNET_ROOT=/opt/empty"], Glibc(), Libstdcxx(), DotnetInstall(), app);
+        AssertOnly(refused, "MULTIARCH5030", "/opt/empty", "DOTNET_ROOT (image environment)");
+
+        // The architecture's own variable comes first.
+        var (arch, archFound) = await Check(["/app/myapp"], ["DOTNET_ROOT=/opt/empty", "DOTNET_ROOT_ARM64=/opt/dotnet"], Glibc(), Libstdcxx(), DotnetInstall("opt/dotnet"), app);
+        Assert.AreEqual(StartupVerdict.Ready, arch.Verdict, string.Join("\n", archFound));
+    }
+
+    [TestMethod]
+    public async Task The_registered_install_location_is_followed_as_distribution_packages_register_usr_lib_dotnet()
+    {
+        var app = FrameworkDependentApp(RuntimeConfig(null, ("Microsoft.NETCore.App", "10.0.0")));
+        TestFile[] registered = [new("etc/dotnet/install_location_arm64", "/usr/lib/dotnet\n"u8.ToArray(), Mode: ReadOnly)];
+        var (ready, diagnostics) = await Check(["/app/myapp"], null, Glibc(), Libstdcxx(), DotnetInstall("usr/lib/dotnet"), registered, app);
+        Assert.AreEqual(StartupVerdict.Ready, ready.Verdict, string.Join("\n", diagnostics));
+        StringAssert.Contains(string.Join("\n", diagnostics), "/etc/dotnet/install_location_arm64");
+
+        var (_, unregistered) = await Check(["/app/myapp"], null, Glibc(), Libstdcxx(), DotnetInstall("usr/lib/dotnet"), app);
+        AssertOnly(unregistered, "MULTIARCH5030", "/usr/share/dotnet");
+    }
+
+    [TestMethod]
+    public async Task A_self_contained_apphost_needs_no_installed_runtime()
+    {
+        var (result, diagnostics) = await Check(
+            ["/app/myapp"], null, Glibc(), Libstdcxx(),
+            [.. FrameworkDependentApp("{\"runtimeOptions\": {\"tfm\": \"net10.0\", \"includedFrameworks\": [{\"name\": \"Microsoft.NETCore.App\", \"version\": \"10.0.12\"}]}}"),
+             new("app/libhostfxr.so", Lib("libhostfxr.so", TestElf.Aarch64, "libc.so.6"), Mode: ReadOnly),
+             new("app/libcoreclr.so", Lib("libcoreclr.so", TestElf.Aarch64, "libc.so.6"), Mode: ReadOnly)]);
+        Assert.AreEqual(StartupVerdict.Ready, result.Verdict, string.Join("\n", diagnostics));
+    }
+
+    [TestMethod]
+    public async Task A_framework_dependent_app_started_by_dotnet_checks_the_runtime_it_resolves()
     {
         TestFile[] runtime =
         [
-            new("usr/share/dotnet/dotnet", Program("libc.so.6")),
-            new("usr/bin/dotnet", null, "../share/dotnet/dotnet"),
-            new("usr/share/dotnet/shared/Microsoft.NETCore.App/8.0.2/libcoreclr.so", Lib("libcoreclr.so", TestElf.Aarch64, "libc.so.6"), Mode: ReadOnly),
+            .. DotnetInstall(version: "8.0.2", muxer: true),
             new("usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.1/libcoreclr.so", Lib("libcoreclr.so", TestElf.Aarch64, "libstdc++.so.6", "libc.so.6"), Mode: ReadOnly),
+            new("app/app.dll", [0x4d, 0x5a], Mode: ReadOnly),
+            new("app/app.runtimeconfig.json", Encoding.UTF8.GetBytes(RuntimeConfig(null, ("Microsoft.NETCore.App", "10.0.0"))), Mode: ReadOnly),
         ];
 
         var (without, missing) = await Check(["dotnet", "/app/app.dll"], null, Glibc(), runtime);
-        var (with, _) = await Check(["dotnet", "/app/app.dll"], null, Glibc(), runtime, Layer(new TestFile("usr/lib/aarch64-linux-gnu/libstdc++.so.6", Lib("libstdc++.so.6"), Mode: ReadOnly)));
+        var (with, _) = await Check(["dotnet", "/app/app.dll"], null, Glibc(), runtime, Libstdcxx());
 
         AssertOnly(missing, "MULTIARCH5024", "libstdc++.so.6", "needed by /usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.1/libcoreclr.so");
         Assert.AreEqual(StartupVerdict.Fails, without.Verdict);
         Assert.AreEqual(StartupVerdict.Ready, with.Verdict);
+
+        var (_, noApp) = await Check(["dotnet", "/app/other.dll"], null, Glibc(), runtime, Libstdcxx());
+        AssertOnly(noApp, "MULTIARCH5032", "/app/other.dll");
+    }
+
+    [TestMethod]
+    public async Task A_runtimeconfig_that_is_not_json_is_a_warning_not_a_verdict()
+    {
+        var (result, diagnostics) = await Check(["/app/myapp"], null, Glibc(), Libstdcxx(), DotnetInstall(), FrameworkDependentApp("{ not json"));
+        Assert.AreEqual(StartupVerdict.Undetermined, result.Verdict);
+        AssertOnly(diagnostics, "MULTIARCH5033", "/app/myapp.runtimeconfig.json");
+    }
+
+    [TestMethod]
+    [DataRow("Minor", "10.0.0", "10.0.3;10.0.12;10.1.4;11.0.0", "10.0.12")]
+    [DataRow("Minor", "10.0.0", "10.1.4;10.1.9;10.2.0;11.0.0", "10.1.9")]
+    [DataRow("Minor", "10.0.0", "9.0.5;11.0.0", null)]
+    [DataRow("LatestPatch", "10.0.0", "10.1.4", null)]
+    [DataRow("LatestPatch", "10.0.4", "10.0.3;10.0.5;10.0.9", "10.0.9")]
+    [DataRow("LatestMinor", "10.0.0", "10.0.12;10.1.4;10.2.1;11.0.0", "10.2.1")]
+    [DataRow("Major", "10.0.0", "11.0.4;11.2.0;12.0.0", "11.0.4")]
+    [DataRow("LatestMajor", "10.0.0", "10.0.12;11.0.4;12.0.1", "12.0.1")]
+    [DataRow("Disable", "10.0.0", "10.0.12", null)]
+    [DataRow("Disable", "10.0.12", "10.0.12;10.0.15", "10.0.12")]
+    [DataRow("Minor", "10.0.0", "10.0.5;10.0.6-rc.1", "10.0.5")]
+    [DataRow("Minor", "10.0.0", "11.0.0-preview.1", null)]
+    [DataRow("Minor", "11.0.0-preview.1", "11.0.0-preview.1;11.0.0-preview.3", "11.0.0-preview.3")]
+    public void Roll_forward_picks_what_the_host_picks(string policy, string wanted, string available, string? expected)
+    {
+        var chosen = DotnetHostResolver.RollForward(new FrameworkReference("Microsoft.NETCore.App", wanted, policy, ApplyPatches: true), available.Split(';'));
+        Assert.AreEqual(expected, chosen);
+    }
+
+    [TestMethod]
+    public void Without_patches_applied_the_lowest_compatible_version_is_taken()
+    {
+        Assert.AreEqual("10.0.3", DotnetHostResolver.RollForward(new FrameworkReference("Microsoft.NETCore.App", "10.0.0", "Minor", ApplyPatches: false), ["10.0.12", "10.0.3"]));
     }
 }
