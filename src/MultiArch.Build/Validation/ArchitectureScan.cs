@@ -135,7 +135,7 @@ internal sealed class ArchitectureScan(ArchitectureScanOptions options)
             var layer = group.Key < 0
                 ? "an unknown layer"
                 : $"layer {group.Key + 1} of {manifest.Layers.Count} ({manifest.Layers[group.Key].Digest.Short})";
-            var by = instruction is not null ? $", added by {Shorten(instruction.Keyword + " " + instruction.Arguments)} (line {instruction.Line})"
+            var by = instruction is not null ? $", added by {Shorten(Text(instruction))} (line {instruction.Line})"
                 : createdBy is not null ? $", added by {Shorten(createdBy)}"
                 : string.Empty;
             var diagnostic = Diagnostic.Error(nameof(Strings.ScanForeignFiles), platform, group.Count(), layer + by, List(group.Select(g => g.File).ToList()));
@@ -332,6 +332,12 @@ internal sealed class ArchitectureScan(ArchitectureScanOptions options)
         const string BuildKit = "# buildkit";
         return text.EndsWith(BuildKit, StringComparison.Ordinal) ? text[..^BuildKit.Length].TrimEnd() : text;
     }
+
+    /// <summary>An instruction as written: keyword, flags, arguments.</summary>
+    private static string Text(Instruction instruction)
+        => string.Join(' ', new[] { instruction.Keyword.ToUpperInvariant() }
+            .Concat(instruction.Flags.Select(f => f.Value is null ? $"--{f.Name}" : $"--{f.Name}={f.Value}"))
+            .Append(instruction.Arguments));
 
     private static string Shorten(string text)
     {
