@@ -149,7 +149,7 @@ public sealed class ArchitectureScanTests
         Assert.AreEqual(2, report.Diagnostics.Count(d => d.Code == "MULTIARCH5060"));
     }
 
-    [DataTestMethod]
+    [TestMethod]
     [DataRow("/usr/local/bin/tool", "amd64", "linux/arm64", true)]
     [DataRow("/usr/local/bin/tool", "arm64", "linux/arm64", false)]
     [DataRow("/app/runtimes/linux-x64/native/libe_sqlite3.so", "amd64", "linux/arm64", false)]
