@@ -208,7 +208,7 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
         }
     }
 
-    private static IReadOnlyList<string> Snapshot(List<string> lines)
+    private static List<string> Snapshot(List<string> lines)
     {
         lock (lines)
         {

@@ -194,12 +194,12 @@ internal static class OciJson
     private static string? String(JsonElement element, string name)
         => element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private static IReadOnlyList<string> Strings(JsonElement element, string name)
+    private static List<string> Strings(JsonElement element, string name)
         => element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array
             ? v.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).ToList()
             : [];
 
-    private static IReadOnlyDictionary<string, string> Annotations(JsonElement element)
+    private static Dictionary<string, string> Annotations(JsonElement element)
         => element.TryGetProperty("annotations", out var a) && a.ValueKind == JsonValueKind.Object
             ? a.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!)
             : new Dictionary<string, string>();

@@ -35,7 +35,7 @@ public sealed partial class ValidateContainerImage : MultiArchTask
         await using var source = ImageSources.Open(Image.Trim(), session);
         var scanOptions = DeepCheck && ScanAllBinaries ? ScanOptions(session) : null;
         await using var baseSource = scanOptions?.BaseImage;
-        var report = await new ManifestValidator().ValidateAsync(
+        var report = await ManifestValidator.ValidateAsync(
             source,
             new ValidationOptions
             {

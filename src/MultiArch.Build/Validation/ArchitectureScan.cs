@@ -356,7 +356,7 @@ internal sealed class ArchitectureScan(ArchitectureScanOptions options)
         return line.Length <= 100 ? $"`{line}`" : $"`{line[..97]}...`";
     }
 
-    private string List(IReadOnlyList<NativeFile> files)
+    private string List(List<NativeFile> files)
     {
         var shown = files.Take(options.PathsShown).Select(f => $"{f.Path} ({f.Code.Description})");
         var text = string.Join(", ", shown);

@@ -43,9 +43,9 @@ internal sealed record ValidationOptions
 /// and (deep check) the binary each image would run built for that platform's CPU. Reads through an
 /// <see cref="IImageSource"/>, so registries and OCI archives are judged alike.
 /// </summary>
-internal sealed class ManifestValidator
+internal static class ManifestValidator
 {
-    public async Task<ValidationReport> ValidateAsync(IImageSource source, ValidationOptions options, CancellationToken cancellationToken)
+    public static async Task<ValidationReport> ValidateAsync(IImageSource source, ValidationOptions options, CancellationToken cancellationToken)
     {
         var diagnostics = new List<Diagnostic>();
         var (rootContent, rootType, rootDigest) = await source.ReadRootAsync(cancellationToken).ConfigureAwait(false);

@@ -182,7 +182,7 @@ internal static class StartupCheck
     /// runtime beside the program; framework-dependent: hostfxr and the <c>shared/Microsoft.NETCore.App</c> version
     /// <see cref="DotnetHostResolver"/> resolved.
     /// </summary>
-    private static IReadOnlyList<ElfObject> DotnetRuntimeLibraries(ImageFilesystem fs, string program, ElfFile elf, DotnetHostResult? host)
+    private static List<ElfObject> DotnetRuntimeLibraries(ImageFilesystem fs, string program, ElfFile elf, DotnetHostResult? host)
     {
         var appDirectory = program[..Math.Max(1, program.LastIndexOf('/'))];
         var runtime = fs.Resolve(appDirectory + "/libcoreclr.so") is { Entry.Kind: FsEntryKind.File } ? appDirectory : host?.CoreRuntimeDirectory;

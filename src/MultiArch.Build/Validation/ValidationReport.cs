@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using System.Text.Json;
 using System.Text;
@@ -75,15 +76,15 @@ internal sealed record ValidationReport(
     public string ToMarkdown()
     {
         var md = new StringBuilder();
-        md.AppendLine($"### {(Passed ? "✅" : "❌")} Multi-platform image {Escape(Image)}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"### {(Passed ? "✅" : "❌")} Multi-platform image {Escape(Image)}");
         md.AppendLine();
-        md.AppendLine($"Index `{Digest}`; expected: {string.Join(", ", Expected.Select(e => $"`{e}`"))}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Index `{Digest}`; expected: {string.Join(", ", Expected.Select(e => $"`{e}`"))}.");
         md.AppendLine();
         md.AppendLine("| Platform | Manifest | Config | Entrypoint binary | Verdict |");
         md.AppendLine("|---|---|---|---|---|");
         foreach (var p in Platforms)
         {
-            md.AppendLine($"| `{p.Platform}` | `{Short(p.ManifestDigest)}` | `{p.ConfigPlatform ?? "?"}` | {Escape(p.Executable ?? "-")} {Escape(p.BinaryDescription ?? string.Empty)} | {p.Binary.ToString().ToLowerInvariant()}{(p.Note is null ? string.Empty : ": " + Escape(p.Note))} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| `{p.Platform}` | `{Short(p.ManifestDigest)}` | `{p.ConfigPlatform ?? "?"}` | {Escape(p.Executable ?? "-")} {Escape(p.BinaryDescription ?? string.Empty)} | {p.Binary.ToString().ToLowerInvariant()}{(p.Note is null ? string.Empty : ": " + Escape(p.Note))} |");
         }
 
         AppendStartup(md);
@@ -92,7 +93,7 @@ internal sealed record ValidationReport(
         if (Attestations.Count > 0)
         {
             md.AppendLine();
-            md.AppendLine($"Attestation manifests (not platforms): {string.Join(", ", Attestations.Select(a => $"`{Short(a.Digest)}`"))}.");
+            md.AppendLine(CultureInfo.InvariantCulture, $"Attestation manifests (not platforms): {string.Join(", ", Attestations.Select(a => $"`{Short(a.Digest)}`"))}.");
         }
 
         if (Diagnostics.Count > 0)
@@ -100,7 +101,7 @@ internal sealed record ValidationReport(
             md.AppendLine();
             foreach (var d in Diagnostics.Where(d => d.Severity != DiagnosticSeverity.Message))
             {
-                md.AppendLine($"- **{d.Severity.ToString().ToLowerInvariant()} {d.Code}**: {Escape(d.Message)}");
+                md.AppendLine(CultureInfo.InvariantCulture, $"- **{d.Severity.ToString().ToLowerInvariant()} {d.Code}**: {Escape(d.Message)}");
             }
         }
 
@@ -122,7 +123,7 @@ internal sealed record ValidationReport(
         {
             var s = p.Startup!;
             var verdict = s.Verdict.ToString().ToLowerInvariant() + (s.Problems.Count == 0 ? string.Empty : ": " + string.Join("<br>", s.Problems.Select(Escape)));
-            md.AppendLine($"| `{p.Platform}` | {verdict} | {Escape(s.Program ?? "-")} | {Escape(s.Interpreter ?? "-")} | {s.Libraries.Count} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| `{p.Platform}` | {verdict} | {Escape(s.Program ?? "-")} | {Escape(s.Interpreter ?? "-")} | {s.Libraries.Count} |");
         }
     }
 
@@ -135,7 +136,7 @@ internal sealed record ValidationReport(
         }
 
         md.AppendLine();
-        md.AppendLine($"Smoke run: `{Escape(SmokeTests[0].Command)}`");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Smoke run: `{Escape(SmokeTests[0].Command)}`");
         md.AppendLine();
         md.AppendLine("| Platform | Ran | Exit code | Seconds | First lines of output | Verdict |");
         md.AppendLine("|---|---|---|---|---|---|");
@@ -143,7 +144,7 @@ internal sealed record ValidationReport(
         {
             var exit = s.TimedOut ? "timed out" : s.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
             var output = s.Output.Count == 0 ? "-" : "<code>" + string.Join("<br>", s.Output.Take(5).Select(l => System.Net.WebUtility.HtmlEncode(Escape(l)))) + "</code>";
-            md.AppendLine($"| `{s.Platform}` | {s.Execution} | {exit} (expected {s.ExpectedExitCode}) | {s.DurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} | {output} | {(s.Passed ? "passed" : "failed")} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| `{s.Platform}` | {s.Execution} | {exit} (expected {s.ExpectedExitCode}) | {s.DurationSeconds.ToString(CultureInfo.InvariantCulture)} | {output} | {(s.Passed ? "passed" : "failed")} |");
         }
     }
 

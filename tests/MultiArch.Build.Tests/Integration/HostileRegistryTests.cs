@@ -50,7 +50,7 @@ public sealed class HostileRegistryTests
             await using var server = new HostileRegistry((q, r) => Json(r, MediaTypes.OciIndex, body));
             await using var source = new RegistryImageSource(new RegistryClient(server.Host, options: Fast), ImageReference.Parse($"{server.Host}/x:latest"), ownsClient: true);
             var ex = await Assert.ThrowsExactlyAsync<InvalidManifestException>(
-                () => new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Platforms.OciPlatform.LinuxAmd64] }, default),
+                () => ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Platforms.OciPlatform.LinuxAmd64] }, default),
                 body[..Math.Min(60, body.Length)]);
             Assert.AreEqual("MULTIARCH4006", ex.Code);
         }

@@ -32,7 +32,7 @@ internal sealed partial class ArchitectureLiteralInDownloadRule : DockerfileRule
                     continue;
                 }
 
-                if (Find(text, context) is { } found)
+                if (Find(text, context, anyWord: !instruction.Is("RUN")) is { } found)
                 {
                     context.Add(Finding($"'{found.Word}'", found.Architecture, stage.DisplayName, context.TargetList), instruction);
                 }
@@ -40,13 +40,14 @@ internal sealed partial class ArchitectureLiteralInDownloadRule : DockerfileRule
         }
     }
 
-    /// <summary>The first URL, path or file name of the text that names an architecture wrong for some target, and that architecture as the message says it.</summary>
-    private static (string Word, string Architecture)? Find(string text, DockerfileRuleContext context)
+    /// <summary>The first URL, path or file name (any word, for COPY/ADD) of the text that names an architecture wrong for some target, and that architecture as the message says it.</summary>
+    private static (string Word, string Architecture)? Find(string text, DockerfileRuleContext context, bool anyWord)
     {
         foreach (var raw in ShellScript.Words(text))
         {
             var word = raw.Trim('\'', '"');
-            if (!IsLocation(word) || SedExpression().IsMatch(word))
+            // Every word of a COPY/ADD is a file (busybox-amd64); in a RUN only URLs, paths and downloaded file names are.
+            if (!(anyWord || IsLocation(word)) || SedExpression().IsMatch(word))
             {
                 continue;
             }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.RegularExpressions;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Resources;
@@ -14,12 +15,12 @@ namespace MultiArch.Build.Dockerfiles;
 internal sealed partial class AssignmentNeverReachesCommandRule : DockerfileRule
 {
     /// <summary>Variables that tools read from their environment to choose what they build for.</summary>
-    private static readonly IReadOnlySet<string> EnvironmentVariables = new HashSet<string>(StringComparer.Ordinal)
+    private static readonly FrozenSet<string> EnvironmentVariables = new[]
     {
         "GOOS", "GOARCH", "GOARM", "GOAMD64", "GOARM64", "CGO_ENABLED", "CC", "CXX", "AR", "CGO_CFLAGS", "CGO_LDFLAGS",
         "CARGO_BUILD_TARGET", "RUSTFLAGS", "npm_config_arch", "npm_config_target_arch", "npm_config_platform", "npm_config_libc",
         "PKG_CONFIG_PATH", "PKG_CONFIG_LIBDIR", "DOTNET_RUNTIME_IDENTIFIER",
-    };
+    }.ToFrozenSet(StringComparer.Ordinal);
 
     public override string ResourceName => nameof(Strings.AssignmentNeverReachesCommand);
 

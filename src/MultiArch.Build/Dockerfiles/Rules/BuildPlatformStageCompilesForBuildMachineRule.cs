@@ -33,7 +33,8 @@ internal sealed partial class BuildPlatformStageCompilesForBuildMachineRule : Do
         foreach (var stage in context.Graph.FeedingStages.Where(s => context.Graph.PlatformOf(s).Kind == StagePlatformKind.Build))
         {
             // xx-go --wrap makes every later 'go build' of the stage cross-compile for $TARGETPLATFORM (tonistiigi/xx).
-            var wrapped = false;
+            // So does the go wrapper of the older tonistiigi/xx:golang image (COPY --from=tonistiigi/xx:golang / /).
+            var wrapped = stage.Instructions.Any(i => i.Is("COPY") && i.FlagValues("from").Any(f => f.Contains("tonistiigi/xx:golang", StringComparison.OrdinalIgnoreCase)));
             foreach (var run in stage.Instructions.Where(i => i.Is("RUN")))
             {
                 var scope = context.Graph.ScopeAt(stage, run.Line);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using MultiArch.Build.Dockerfiles;
 using MultiArch.Build.Platforms;
 
@@ -38,6 +39,7 @@ public sealed class ArchitectureFlowRuleTests
     [DataRow("FROM debian\nRUN wget -q https://nodejs.org/dist/v20.0.0/node-v20.0.0-linux-x64.tar.xz && tar xf node-v20.0.0-linux-x64.tar.xz\n", "MULTIARCH2018@2", "linux-x64")]
     [DataRow("FROM debian AS libs\nRUN apt-get update && apt-get install -y libssl3\nFROM debian\nCOPY --from=libs /usr/lib/x86_64-linux-gnu/libssl.so.3 /usr/lib/x86_64-linux-gnu/\n", "MULTIARCH2018@4", "/usr/lib/x86_64-linux-gnu")]
     [DataRow("FROM debian\nRUN dpkg -i /tmp/tool_1.0_arm64.deb\n", "MULTIARCH2018@2", "arm64")]
+    [DataRow("FROM scratch\nCOPY --chmod=755 busybox-amd64 /bin/busybox\n", "MULTIARCH2018@2", "busybox-amd64")]
     // The build machine's architecture in a target-platform stage (Azure/tfmod-scaffold before 574a489).
     [DataRow("FROM alpine\nARG BUILDARCH\nRUN wget https://go.dev/dl/go1.22.0.linux-${BUILDARCH}.tar.gz\n", "MULTIARCH2018@3", "$BUILDARCH")]
     public void Architecture_literals_in_downloads_and_paths_are_reported_at_their_line(string dockerfile, string expected, string named)
@@ -155,6 +157,8 @@ public sealed class ArchitectureFlowRuleTests
     [DataRow("FROM --platform=$BUILDPLATFORM tonistiigi/xx:1.5.0 AS xx\nFROM --platform=$BUILDPLATFORM golang:1.23 AS build\nCOPY --from=xx / /\nARG TARGETPLATFORM\nRUN xx-go --wrap\nRUN go build -o /out/app .\n" + Final)]
     [DataRow("FROM --platform=$BUILDPLATFORM tonistiigi/xx:1.5.0 AS xx\nFROM --platform=$BUILDPLATFORM rust:1 AS build\nCOPY --from=xx / /\nARG TARGETPLATFORM\nRUN xx-apt-get install -y gcc libc6-dev\nRUN xx-cargo build --release --target-dir /build && cp /build/$(xx-cargo --print-target-triple)/release/app /out/app\n" + Final)]
     [DataRow("FROM --platform=$BUILDPLATFORM tonistiigi/xx:1.5.0 AS xx\nFROM --platform=$BUILDPLATFORM alpine AS build\nCOPY --from=xx / /\nARG TARGETPLATFORM\nRUN xx-apk add clang lld && xx-clang --setup-target-triple && CC=xx-clang make -C src && mv src/app /out/app\n" + Final)]
+    // The older xx image installs a go wrapper that reads $TARGETPLATFORM (carlosedp/docker-arm_exporter, nextdns).
+    [DataRow("FROM --platform=$BUILDPLATFORM golang:1.14 AS build\nCOPY --from=tonistiigi/xx:golang / /\nARG TARGETPLATFORM\nRUN go build -o /out/app .\n" + Final)]
     public void Xx_helpers_are_not_taken_for_a_build_for_the_build_machine(string dockerfile)
     {
         var findings = Analyze(dockerfile);
@@ -166,11 +170,11 @@ public sealed class ArchitectureFlowRuleTests
     {
         // The Visual Studio template: build -o /app/build (never copied), publish -o /app/publish (copied) portable IL.
         const string Template = "FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY . .\nRUN dotnet build App.csproj -c Release -o /app/build\nFROM build AS publish\nRUN dotnet publish App.csproj -c Release -o {0} /p:UseAppHost=false\nFROM mcr.microsoft.com/dotnet/aspnet:8.0\nWORKDIR /app\nCOPY --from=publish {1} .\n";
-        Assert.AreEqual(string.Empty, Codes(Analyze(string.Format(Template, "/app/publish", "/app/publish"))));
+        Assert.AreEqual(string.Empty, Codes(Analyze(string.Format(CultureInfo.InvariantCulture, Template, "/app/publish", "/app/publish"))));
 
         // The build output is what is copied (directly or as a folder above it, or relative to WORKDIR): reported.
-        Assert.AreEqual("MULTIARCH2003@4", Codes(Analyze(string.Format(Template, "/app/publish", "/app/build"))));
-        Assert.AreEqual("MULTIARCH2003@4", Codes(Analyze(string.Format(Template, "/app/publish", "/app"))));
-        Assert.AreEqual("MULTIARCH2003@4", Codes(Analyze(string.Format(Template, "/app/publish", "/app/build").Replace("-o /app/build", "-o ../app/build", StringComparison.Ordinal).Replace("WORKDIR /src", "WORKDIR /work", StringComparison.Ordinal).Replace("COPY --from=publish /app/build", "COPY --from=publish /app/build", StringComparison.Ordinal))));
+        Assert.AreEqual("MULTIARCH2003@4", Codes(Analyze(string.Format(CultureInfo.InvariantCulture, Template, "/app/publish", "/app/build"))));
+        Assert.AreEqual("MULTIARCH2003@4", Codes(Analyze(string.Format(CultureInfo.InvariantCulture, Template, "/app/publish", "/app"))));
+        Assert.AreEqual("MULTIARCH2003@4", Codes(Analyze(string.Format(CultureInfo.InvariantCulture, Template, "/app/publish", "/app/build").Replace("-o /app/build", "-o ../app/build", StringComparison.Ordinal).Replace("WORKDIR /src", "WORKDIR /work", StringComparison.Ordinal).Replace("COPY --from=publish /app/build", "COPY --from=publish /app/build", StringComparison.Ordinal))));
     }
 }

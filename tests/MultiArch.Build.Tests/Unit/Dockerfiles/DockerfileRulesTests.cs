@@ -34,7 +34,7 @@ public sealed partial class DockerfileRulesTests
     }
 
     [TestMethod]
-    [DynamicData(nameof(Rules), DynamicDataSourceType.Method)]
+    [DynamicData(nameof(Rules))]
     public void Every_rule_has_its_section_in_docs_dockerfile_checks(string code)
     {
         var rule = DockerfileRules.ByCode(code)!;
@@ -52,7 +52,7 @@ public sealed partial class DockerfileRulesTests
     }
 
     [TestMethod]
-    [DynamicData(nameof(Rules), DynamicDataSourceType.Method)]
+    [DynamicData(nameof(Rules))]
     public void Every_rule_has_its_row_in_docs_diagnostics_with_its_severity(string code)
     {
         var rule = DockerfileRules.ByCode(code)!;
