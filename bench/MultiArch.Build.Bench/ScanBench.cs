@@ -16,11 +16,15 @@ using MultiArch.Build.Validation;
 /// </summary>
 internal static class ScanBench
 {
+    private static readonly string[] PlatformNames = ["linux/amd64", "linux/arm64"];
+
+    private static readonly string[] Entrypoint = ["/bin/busybox"];
+
     public static async Task<int> RunAsync(string[] args)
     {
         var (directory, busyboxDir, iterations, output) = (args[0], args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
         var size = Build(directory, busyboxDir);
-        var platforms = new[] { "linux/amd64", "linux/arm64" }.Select(OciPlatform.Parse).ToList();
+        var platforms = PlatformNames.Select(OciPlatform.Parse).ToList();
 
         async Task<(double Median, long Allocated)> Measure(bool scan)
         {
@@ -31,7 +35,7 @@ internal static class ScanBench
                 await using var source = OciLayoutSource.Open(directory);
                 var before = GC.GetTotalAllocatedBytes(precise: true);
                 var watch = Stopwatch.StartNew();
-                var report = await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = platforms, ArchitectureScan = scan ? new ArchitectureScanOptions() : null }, default);
+                var report = await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = platforms, ArchitectureScan = scan ? new ArchitectureScanOptions() : null }, default);
                 watch.Stop();
                 if (i > 0)
                 {
@@ -129,7 +133,7 @@ internal static class ScanBench
             {
                 ["architecture"] = arch,
                 ["os"] = "linux",
-                ["config"] = new Dictionary<string, object> { ["Entrypoint"] = new[] { "/bin/busybox" } },
+                ["config"] = new Dictionary<string, object> { ["Entrypoint"] = Entrypoint },
                 ["rootfs"] = new { type = "layers", diff_ids = layers.Select(l => l.DiffId).ToArray() },
             });
             var manifest = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>

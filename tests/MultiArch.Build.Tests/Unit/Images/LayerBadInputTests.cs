@@ -102,7 +102,7 @@ public sealed class LayerBadInputTests
 
         var image = TestImages.Image("linux/amd64", "linux/amd64", [layer], ["/bin/a"]);
         await using var source = new InMemoryImageSource(TestImages.Index([image]));
-        var report = await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [OciPlatform.Parse("linux/amd64")], ArchitectureScan = new ArchitectureScanOptions() }, default);
+        var report = await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [OciPlatform.Parse("linux/amd64")], ArchitectureScan = new ArchitectureScanOptions() }, default);
 
         Assert.IsTrue(report.Diagnostics.Any(d => d.Code is "MULTIARCH5008" or "MULTIARCH5027"), string.Join("\n", report.Diagnostics));
         Assert.AreEqual(1, report.Platforms[0].Scan!.Checked);
@@ -141,7 +141,7 @@ public sealed class LayerBadInputTests
     {
         var image = TestImages.Image("linux/amd64", "linux/amd64", [layer], ["/usr/bin/tool"]);
         await using var source = new InMemoryImageSource(TestImages.Index([image]));
-        return await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [OciPlatform.Parse("linux/amd64")], ArchitectureScan = new ArchitectureScanOptions() }, default);
+        return await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [OciPlatform.Parse("linux/amd64")], ArchitectureScan = new ArchitectureScanOptions() }, default);
     }
 
     private static string[] Codes(ValidationReport report) => report.Diagnostics.Where(d => d.Code.Length > 0).Select(d => d.Code).Distinct().ToArray();

@@ -58,7 +58,7 @@ public sealed class ArchitectureScanTests
     private static async Task<(ValidationReport Report, InMemoryImageSource Source)> ValidateAsync(TestIndex index, ArchitectureScanOptions scan, string? appDirectory = null)
     {
         var source = new InMemoryImageSource(index);
-        var report = await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = Platforms.Select(OciPlatform.Parse).ToList(), ArchitectureScan = scan, AppDirectory = appDirectory }, default);
+        var report = await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = Platforms.Select(OciPlatform.Parse).ToList(), ArchitectureScan = scan, AppDirectory = appDirectory }, default);
         return (report, source);
     }
 
@@ -191,7 +191,7 @@ public sealed class ArchitectureScanTests
         var index = TestImages.Index([TestImages.Image("linux/amd64", "linux/amd64", [BaseLayer("amd64"), cross], ["/bin/busybox"])]);
         await using var source = new InMemoryImageSource(index);
 
-        var report = await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [OciPlatform.Parse("linux/amd64")], ArchitectureScan = new ArchitectureScanOptions { IgnoredPaths = ["/usr/aarch64-linux-gnu"] } }, default);
+        var report = await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [OciPlatform.Parse("linux/amd64")], ArchitectureScan = new ArchitectureScanOptions { IgnoredPaths = ["/usr/aarch64-linux-gnu"] } }, default);
 
         Assert.IsTrue(report.Passed, string.Join("\n", report.Diagnostics));
         Assert.AreEqual(1, report.Platforms[0].Scan!.Checked);
