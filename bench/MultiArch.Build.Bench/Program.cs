@@ -10,10 +10,16 @@ using MultiArch.Build.Validation;
 // Validating a multi-platform index from a loopback registry, against the tools people use to look at one.
 // Usage: MultiArch.Build.Bench <image reference> <platforms, comma-separated> <iterations> <markdown output> [<dynamic image> <its platforms>]
 //        MultiArch.Build.Bench push-blob <registry> <size MiB> <markdown output>   (bench/push-blob.sh)
+//        MultiArch.Build.Bench scan <layout dir> <busybox dir> <iterations> <markdown output>   (bench/scan.sh)
 // The optional second image (glibc programs and libraries from Debian packages) measures the start-up check's cost.
 if (args.Length > 0 && args[0] == "push-blob")
 {
     return await PushBlobBench.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "scan")
+{
+    return await ScanBench.RunAsync(args[1..]);
 }
 
 if (args.Length < 4)

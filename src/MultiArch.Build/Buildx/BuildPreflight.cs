@@ -281,6 +281,13 @@ internal sealed class BuildPreflight(IProcessRunner processes)
         var buildable = builder.Nodes.Where(n => n.IsRunning).SelectMany(n => n.Platforms).Distinct().ToList();
         foreach (var platform in request.Platforms)
         {
+            // A platform no node lists still builds on a node that runs it in compatible mode (arm/v7 on arm64, 386 on
+            // amd64): buildx sends it there (BuilderPlan.CompatibleNode), so it is no reason to refuse the build.
+            if (!buildable.Contains(platform) && BuilderPlan.CompatibleNode(builder.Nodes.Where(n => n.IsRunning), platform) is not null)
+            {
+                continue;
+            }
+
             if (!buildable.Contains(platform) && NeverBuildable(ContainerCliKind.Docker, platform, OciPlatform.Host(), request.CpuHasLevel) is { } never)
             {
                 throw new BuildException(nameof(Strings.PlatformNeverBuildable), platform, $"builder '{builder.Name}'", never);

@@ -119,9 +119,21 @@ internal sealed partial class BuildProgress
     {
         if (_podmanOpen.Remove(platform, out var open))
         {
-            yield return new FinishedStep(platform, open.Step, Math.Max(0, _clock() - open.Started), false, _emulated(platform), false);
+            yield return new FinishedStep(platform, open.Step, Math.Max(0, _clock() - open.Started), false, !MetadataOnly(open.Step) && _emulated(platform), false);
         }
     }
+
+    /// <summary>
+    /// A podman step that only changes the image's config (the LABEL step podman adds for <c>--label</c>, ENV, USER, ...)
+    /// runs nothing of the image: never emulated, whatever the platform.
+    /// </summary>
+    private static bool MetadataOnly(string step)
+        => MetadataInstructions.Contains(step.TrimStart().Split(' ', 2)[0]);
+
+    private static readonly HashSet<string> MetadataInstructions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "LABEL", "ENV", "ARG", "EXPOSE", "USER", "ENTRYPOINT", "CMD", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK", "SHELL", "VOLUME", "ONBUILD",
+    };
 
     private OciPlatform? PodmanPlatform(string prefix)
         => prefix.Length > 0 ? (OciPlatform.TryParse(prefix, out var p, out _) ? p : null) : _platforms.Count == 1 ? _platforms[0] : null;

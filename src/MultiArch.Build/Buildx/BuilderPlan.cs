@@ -8,7 +8,15 @@ namespace MultiArch.Build.Buildx;
 
 /// <summary>Where one platform will be built: the node, and whether that node runs it natively or under emulation.</summary>
 /// <param name="Invocation">Which <c>buildx build</c> run builds it (0 unless the plan spans several nodes: see <see cref="BuilderPlan.IsMultiNode"/>).</param>
-internal sealed record PlannedPlatform(OciPlatform Platform, string? Node, bool Native, int Invocation = 0);
+internal sealed record PlannedPlatform(OciPlatform Platform, string? Node, bool Native, int Invocation = 0)
+{
+    /// <summary>
+    /// The node lists no such platform but one that runs it (containerd's <c>platforms.Only</c>: arm64 runs arm/v8 to
+    /// arm/v5, arm/v7 runs v6 and v5, amd64 runs 386): buildx sends it there, and the node builds it in compatible mode,
+    /// 32-bit code on its own CPU without emulation. <see cref="CompatibleWith"/> is the platform the node lists.
+    /// </summary>
+    public OciPlatform? CompatibleWith { get; init; }
+}
 
 /// <summary>
 /// Which node of a builder builds each platform, and whether natively or under emulation, decided as buildx
@@ -73,6 +81,11 @@ internal sealed record BuilderPlan(string Builder, string Driver, int NodeCount,
             warnings.Add(Diagnostic.Warning(nameof(Strings.BuilderNodeNotRunning), down.Name, builder.Name, down.Status, down.Platforms.Count == 0 ? "no platforms known" : string.Join(", ", down.Platforms)));
         }
 
+        foreach (var entry in entries.Where(e => e.CompatibleWith is not null))
+        {
+            warnings.Add(Diagnostic.Info(nameof(Strings.BuilderCompatibleMode), entry.Platform, entry.Node, entry.CompatibleWith, builder.Name));
+        }
+
         foreach (var entry in entries.Where(e => e.Node is not null && !e.Native))
         {
             if (running.FirstOrDefault(n => n.NativePlatforms.Contains(entry.Platform)) is { } nativeNode)
@@ -95,14 +108,82 @@ internal sealed record BuilderPlan(string Builder, string Driver, int NodeCount,
     private static bool SpansNodes(IEnumerable<PlannedPlatform> entries)
         => entries.Where(e => e.Node is not null).Select(e => e.Node).Distinct(StringComparer.Ordinal).Count() > 1;
 
-    /// <summary>buildx's choice of node for each platform of one <c>buildx build</c> run.</summary>
+    /// <summary>
+    /// buildx's choice of node for each platform of one <c>buildx build</c> run (build/resolver/driver.go): first the
+    /// declared platforms, matched exactly (<c>platforms.OnlyStrict</c>); unless all are found there, every platform
+    /// goes to the node with the best platform that runs it (<c>platforms.Only</c>: the platform itself first, then the
+    /// ones it runs in compatible mode), the first such node on a tie.
+    /// </summary>
     private static List<PlannedPlatform> Route(IReadOnlyList<BuilderNode> running, IReadOnlyList<OciPlatform> platforms)
     {
         var declared = platforms.Select(p => running.FirstOrDefault(n => n.Declared.Contains(p))).ToList();
-        var chosen = declared.All(n => n is not null)
-            ? declared
-            : platforms.Select(p => running.FirstOrDefault(n => n.Platforms.Contains(p))).ToList();
-        return platforms.Select((p, i) => new PlannedPlatform(p, chosen[i]?.Name, chosen[i] is { } node && node.NativePlatforms.Contains(p))).ToList();
+        if (declared.All(n => n is not null))
+        {
+            return platforms.Select((p, i) => new PlannedPlatform(p, declared[i]!.Name, declared[i]!.NativePlatforms.Contains(p))).ToList();
+        }
+
+        return platforms.Select(p => CompatibleNode(running, p) is { } chosen
+                ? new PlannedPlatform(p, chosen.Node.Name, chosen.Node.NativePlatforms.Contains(p) || (chosen.Via is { } via && chosen.Node.NativePlatforms.Contains(via))) { CompatibleWith = chosen.Via }
+                : new PlannedPlatform(p, null, false))
+            .ToList();
+    }
+
+    /// <summary>
+    /// The node buildx gives <paramref name="platform"/> when no node declares it: the one whose listed platform runs it
+    /// best (itself, else the nearest platform whose compatibility list holds it), the first such node on a tie.
+    /// <c>Via</c> is null for a listed platform, else the listed one it runs under.
+    /// </summary>
+    public static (BuilderNode Node, OciPlatform? Via)? CompatibleNode(IEnumerable<BuilderNode> running, OciPlatform platform)
+    {
+        (BuilderNode Node, OciPlatform? Via, int Rank)? best = null;
+        foreach (var node in running)
+        {
+            foreach (var listed in node.Platforms)
+            {
+                var rank = Compatible(listed).IndexOf(platform);
+                if (rank >= 0 && (best is null || rank < best.Value.Rank))
+                {
+                    best = (node, rank == 0 ? null : listed, rank);
+                }
+            }
+        }
+
+        return best is { } b ? (b.Node, b.Via) : null;
+    }
+
+    /// <summary>
+    /// The platforms a node of <paramref name="platform"/> runs, best first, as containerd's <c>platformVector</c>
+    /// (vendored by buildx, github.com/containerd/platforms compare.go): amd64 then 386; arm64 then arm/v8 down to arm/v5;
+    /// arm/vN down to arm/v5.
+    /// </summary>
+    public static List<OciPlatform> Compatible(OciPlatform platform)
+    {
+        var vector = new List<OciPlatform> { platform };
+        switch (platform.Architecture)
+        {
+            case "amd64":
+                vector.Add(OciPlatform.Parse($"{platform.Os}/386"));
+                break;
+            case "arm64":
+                vector.AddRange(ArmDown(platform.Os, 8));
+                break;
+            case "arm" when platform.Variant is { Length: > 1 } v && int.TryParse(v[1..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version):
+                vector.AddRange(ArmDown(platform.Os, version).Skip(1));
+                break;
+        }
+
+        return vector;
+
+        static IEnumerable<OciPlatform> ArmDown(string os, int from)
+        {
+            for (var v = from; v >= 5; v--)
+            {
+                if (OciPlatform.TryParse($"{os}/arm/v{v}", out var arm, out _))
+                {
+                    yield return arm;
+                }
+            }
+        }
     }
 
     /// <summary>A build on this machine alone (podman): the host's platform natively, every other one under QEMU.</summary>
@@ -133,5 +214,7 @@ internal sealed record BuilderPlan(string Builder, string Driver, int NodeCount,
         return text.ToString();
     }
 
-    private static string Mode(PlannedPlatform entry) => entry.Node is null ? "no node" : entry.Native ? "native" : "emulated";
+    private static string Mode(PlannedPlatform entry) => entry.Node is null ? "no node"
+        : entry.CompatibleWith is { } via ? $"compatible mode: the node lists {via}, not {entry.Platform}, and runs it {(entry.Native ? "natively" : "emulated")}"
+        : entry.Native ? "native" : "emulated";
 }

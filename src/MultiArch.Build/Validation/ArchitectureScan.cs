@@ -57,6 +57,8 @@ internal sealed class ArchitectureScan(ArchitectureScanOptions options)
 
     private static readonly string[] LayerKeywords = ["RUN", "COPY", "ADD", "WORKDIR"];
 
+    private static readonly string[] ConfigOnly = ["LABEL", "ENV", "ARG", "EXPOSE", "USER", "ENTRYPOINT", "CMD", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK", "SHELL", "VOLUME", "ONBUILD"];
+
     private Task<(byte[] Content, string MediaType, Digest Digest)>? _baseRoot;
 
     public ArchitectureScanOptions Options => options;
@@ -135,8 +137,9 @@ internal sealed class ArchitectureScan(ArchitectureScanOptions options)
             var layer = group.Key < 0
                 ? "an unknown layer"
                 : $"layer {group.Key + 1} of {manifest.Layers.Count} ({manifest.Layers[group.Key].Digest.Short})";
-            var by = instruction is not null ? $", added by {Shorten(instruction.Keyword + " " + instruction.Arguments)} (line {instruction.Line})"
-                : createdBy is not null ? $", added by {Shorten(createdBy)}"
+            var by = instruction is not null ? $", added by {Shorten(Text(instruction))} (line {instruction.Line})"
+                : createdBy is not null && KeywordOf(createdBy) is not null ? $", added by {Shorten(createdBy)}"
+                : createdBy is not null ? $", whose history entry ({Shorten(createdBy)}) adds no files: the layer holds what several instructions added (committed as one, as podman does with --layers=false)"
                 : string.Empty;
             var diagnostic = Diagnostic.Error(nameof(Strings.ScanForeignFiles), platform, group.Count(), layer + by, List(group.Select(g => g.File).ToList()));
             diagnostics.Add(instruction is not null && options.DockerfilePath is not null ? diagnostic.At(options.DockerfilePath, instruction.Line, 1) : diagnostic);
@@ -285,7 +288,12 @@ internal sealed class ArchitectureScan(ArchitectureScanOptions options)
         var next = instructions.Count - 1;
         for (var i = layerCount - 1; i >= layer && next >= 0; i--)
         {
-            var keyword = KeywordOf(history[i].CreatedBy);
+            if (KeywordOf(history[i].CreatedBy) is not { } keyword)
+            {
+                // A config-only instruction (LABEL, ENV) named on a layer: the layer is several instructions squashed.
+                break;
+            }
+
             while (next >= 0 && !instructions[next].Is(keyword))
             {
                 next--;
@@ -307,8 +315,11 @@ internal sealed class ArchitectureScan(ArchitectureScanOptions options)
         return (null, createdBy);
     }
 
-    /// <summary>BuildKit writes <c>RUN /bin/sh -c ... # buildkit</c>, <c>COPY src dst # buildkit</c>; buildah <c>/bin/sh -c #(nop) COPY ...</c> and <c>/bin/sh -c cmd</c> for RUN.</summary>
-    private static string KeywordOf(string? createdBy)
+    /// <summary>
+    /// BuildKit writes <c>RUN /bin/sh -c ... # buildkit</c>, <c>COPY src dst # buildkit</c>; buildah <c>/bin/sh -c #(nop) COPY ...</c>
+    /// and <c>/bin/sh -c cmd</c> for RUN. Null for a config-only instruction (LABEL, ENV, ...): no layer of its own.
+    /// </summary>
+    private static string? KeywordOf(string? createdBy)
     {
         var text = (createdBy ?? string.Empty).Trim();
         const string Nop = "/bin/sh -c #(nop) ";
@@ -318,7 +329,7 @@ internal sealed class ArchitectureScan(ArchitectureScanOptions options)
         }
 
         var word = text.Split(' ', 2)[0].ToUpperInvariant();
-        return LayerKeywords.Contains(word) ? word : "RUN";
+        return LayerKeywords.Contains(word) ? word : ConfigOnly.Contains(word) ? null : "RUN";
     }
 
     private static string? Clean(string? createdBy)
@@ -332,6 +343,12 @@ internal sealed class ArchitectureScan(ArchitectureScanOptions options)
         const string BuildKit = "# buildkit";
         return text.EndsWith(BuildKit, StringComparison.Ordinal) ? text[..^BuildKit.Length].TrimEnd() : text;
     }
+
+    /// <summary>An instruction as written: keyword, flags, arguments.</summary>
+    private static string Text(Instruction instruction)
+        => string.Join(' ', new[] { instruction.Keyword.ToUpperInvariant() }
+            .Concat(instruction.Flags.Select(f => f.Value is null ? $"--{f.Name}" : $"--{f.Name}={f.Value}"))
+            .Append(instruction.Arguments));
 
     private static string Shorten(string text)
     {

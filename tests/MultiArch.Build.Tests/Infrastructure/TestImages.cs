@@ -94,7 +94,7 @@ internal static class TestImages
         return TestBlob.Of(gz.ToArray(), docker ? MediaTypes.DockerLayerGzip : MediaTypes.OciLayerGzip);
     }
 
-    public static TestImage Image(string claimedPlatform, string configPlatform, IReadOnlyList<TestBlob> layers, string[] entrypoint, bool docker = false)
+    public static TestImage Image(string claimedPlatform, string configPlatform, IReadOnlyList<TestBlob> layers, string[] entrypoint, bool docker = false, IReadOnlyList<string>? history = null)
     {
         var parts = configPlatform.Split('/');
         var config = new Dictionary<string, object?>
@@ -104,6 +104,12 @@ internal static class TestImages
             ["config"] = new Dictionary<string, object> { ["Entrypoint"] = entrypoint, ["Env"] = new[] { "PATH=/usr/local/bin:/usr/bin:/bin" }, ["WorkingDir"] = "/" },
             ["rootfs"] = new { type = "layers", diff_ids = layers.Select(l => DiffId(l.Content).ToString()).ToArray() },
         };
+        if (history is not null)
+        {
+            // One created_by per layer, as an image config's history has it (empty_layer entries left out).
+            config["history"] = history.Select(h => new Dictionary<string, object> { ["created_by"] = h }).ToArray();
+        }
+
         if (parts.Length > 2)
         {
             config["variant"] = parts[2];
@@ -246,9 +252,31 @@ internal static class TestImages
 
     private static Digest DiffId(byte[] gzip)
     {
+        if (gzip.Length < 2 || gzip[0] != 0x1f || gzip[1] != 0x8b)
+        {
+            return Digest.Compute(gzip);
+        }
+
+        // A broken or hostile layer (truncated, a gzip bomb) gets the digest of its bytes: what matters is that it is read.
         using var input = new GZipStream(new MemoryStream(gzip), CompressionMode.Decompress);
         using var output = new MemoryStream();
-        input.CopyTo(output);
+        var buffer = new byte[81920];
+        try
+        {
+            for (var n = input.Read(buffer); n > 0; n = input.Read(buffer))
+            {
+                output.Write(buffer, 0, n);
+                if (output.Length > 64 * 1024 * 1024)
+                {
+                    return Digest.Compute(gzip);
+                }
+            }
+        }
+        catch (InvalidDataException)
+        {
+            return Digest.Compute(gzip);
+        }
+
         return Digest.Compute(output.ToArray());
     }
 }

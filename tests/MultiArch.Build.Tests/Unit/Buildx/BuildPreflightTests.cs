@@ -203,6 +203,22 @@ public sealed class BuildPreflightTests
     }
 
     [TestMethod]
+    public async Task A_platform_only_a_compatible_node_runs_is_planned_not_refused()
+    {
+        // capdecl0 lists linux/amd64 but not linux/386 and capdecl1 is stopped in this run: buildx sends 386 to the amd64 node.
+        var data = Data("inspect-remote-two-nodes-declared-v0.28.0.txt");
+        var second = data.IndexOf("Name:             capdecl1", StringComparison.Ordinal);
+        var runner = new ScriptedRunner(Docker(data[..second]));
+
+        var result = await new BuildPreflight(runner).RunAsync(Request("linux/amd64,linux/386"), default);
+
+        var planned = result.Plan!.Entries.Single(e => e.Platform.ToString() == "linux/386");
+        Assert.AreEqual("capdecl0", planned.Node);
+        Assert.AreEqual("linux/amd64", planned.CompatibleWith?.ToString());
+        Assert.IsTrue(result.Messages.Any(m => m.Message.Contains("builds linux/386 in compatible mode", StringComparison.Ordinal)), string.Join("\n", result.Messages));
+    }
+
+    [TestMethod]
     public async Task Multi_platform_load_into_the_classic_store()
     {
         var runner = new ScriptedRunner(Docker(Data("inspect-remote-driver-v0.28.0.txt")));

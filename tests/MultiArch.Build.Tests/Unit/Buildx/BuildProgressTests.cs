@@ -76,6 +76,17 @@ public sealed class BuildProgressTests
     }
 
     [TestMethod]
+    public void Podmans_label_step_changes_the_config_only_and_is_never_emulated()
+    {
+        var lines = Feed("podman-4.3.1-label.txt", [Arm64]);
+
+        Assert.AreEqual(3, lines.Length, string.Join("\n", lines));
+        StringAssert.StartsWith(lines[2], "[linux/arm64] LABEL \"org.example\"=\"1\"");
+        Assert.IsFalse(lines[2].EndsWith("(emulated)", StringComparison.Ordinal), lines[2]);
+        StringAssert.EndsWith(lines[1], "(emulated)", "the COPY step of the arm64 image is still counted as the emulated platform's");
+    }
+
+    [TestMethod]
     public void Podman_steps_end_at_the_platforms_next_step_or_commit_and_take_the_time_between()
     {
         var now = 0.0;

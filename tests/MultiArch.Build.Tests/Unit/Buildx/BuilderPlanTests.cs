@@ -192,4 +192,52 @@ public sealed class BuilderPlanTests
         StringAssert.Contains(ex.Message, "linux/amd64 -> capdecl0, linux/arm64 -> capdecl1");
         StringAssert.Contains(ex.Message, what);
     }
+
+    private static BuilderNode Node(string name, params string[] platforms)
+        => new(name, "tcp://127.0.0.1:1", "running", "v0.24.0", Platforms(platforms));
+
+    [TestMethod]
+    public void A_platform_no_node_lists_goes_to_a_node_that_runs_it_in_compatible_mode()
+    {
+        // A native arm64 node without QEMU lists only arm64; buildx still sends arm/v7 and arm/v6 there (containerd's
+        // platforms.Only(arm64) runs arm/v8 down to arm/v5), and 386 to the amd64 node.
+        var builder = new BuilderInfo("native", "remote", [Node("amd", "linux/amd64", "linux/amd64/v2"), Node("arm", "linux/arm64")]);
+
+        var plan = BuilderPlan.For(builder, Platforms("linux/amd64", "linux/arm64", "linux/arm/v7", "linux/arm/v6", "linux/386"));
+
+        CollectionAssert.AreEqual(
+            new[] { "linux/amd64 amd native", "linux/arm64 arm native", "linux/arm/v7 arm native", "linux/arm/v6 arm native", "linux/386 amd native" },
+            Describe(plan));
+        CollectionAssert.AreEqual(new[] { null, null, "linux/arm64", "linux/arm64", "linux/amd64" }, plan.Entries.Select(e => e.CompatibleWith?.ToString()).ToArray());
+        StringAssert.Contains(string.Join("\n", plan.Lines()), "linux/arm/v7 -> node arm (compatible mode: the node lists linux/arm64, not linux/arm/v7, and runs it natively)");
+        Assert.AreEqual(3, plan.Warnings.Count(w => w.ResourceName == nameof(MultiArch.Build.Resources.Strings.BuilderCompatibleMode)));
+        Assert.IsTrue(plan.IsMultiNode);
+    }
+
+    [TestMethod]
+    public void A_node_that_lists_the_platform_beats_one_that_runs_it_in_compatible_mode()
+    {
+        // buildx's resolver tests (build/resolver/driver_test.go): arm/v7 prefers an arm/v8 node over an arm64 one, and
+        // arm/v8 cannot be built on arm/v7 (no node: buildx falls back to the first node, which this plan refuses).
+        var builder = new BuilderInfo("b", "remote", [Node("amd64", "linux/amd64"), Node("arm64", "linux/arm64"), Node("armv7", "linux/arm/v7")]);
+
+        var plan = BuilderPlan.For(builder, Platforms("linux/arm/v7"));
+        Assert.AreEqual("armv7", plan.Entries[0].Node);
+        Assert.IsNull(plan.Entries[0].CompatibleWith);
+
+        var v6 = BuilderPlan.CompatibleNode([Node("amd64", "linux/amd64"), Node("armv7", "linux/arm/v7")], OciPlatform.Parse("linux/arm/v6"));
+        Assert.AreEqual("armv7", v6?.Node.Name);
+        Assert.IsNull(BuilderPlan.CompatibleNode([Node("amd64", "linux/amd64"), Node("armv7", "linux/arm/v7")], OciPlatform.Parse("linux/arm64")));
+        CollectionAssert.AreEqual(Platforms("linux/arm64", "linux/arm/v8", "linux/arm/v7", "linux/arm/v6", "linux/arm/v5"), BuilderPlan.Compatible(OciPlatform.Parse("linux/arm64")));
+    }
+
+    [TestMethod]
+    public void On_a_real_declared_builder_386_goes_where_buildx_sends_it()
+    {
+        // capdecl0 (amd64*) does not list 386, capdecl1 (arm64*) does, through QEMU: buildx's resolver prefers the exact
+        // listing, so 386 is built emulated on the arm64 node, not in compatible mode on the amd64 one.
+        var plan = BuilderPlan.For(Inspect("inspect-remote-two-nodes-declared-v0.28.0.txt"), Platforms("linux/amd64", "linux/386"));
+
+        CollectionAssert.AreEqual(new[] { "linux/amd64 capdecl0 native", "linux/386 capdecl1 emulated" }, Describe(plan));
+    }
 }
