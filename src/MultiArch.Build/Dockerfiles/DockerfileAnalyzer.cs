@@ -97,6 +97,7 @@ internal static partial class DockerfileAnalyzer
             CheckBuildPlatformCompiles(context);
             CheckAutomaticArgs(context);
             CheckHardCodedArchitectures(context);
+            CheckListenPort(context);
         }
 
         if (options.Scope != DockerfileCheckScope.WithoutEmulation)

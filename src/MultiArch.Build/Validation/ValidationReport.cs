@@ -132,15 +132,17 @@ internal sealed record ValidationReport(
         }
 
         md.AppendLine();
-        md.AppendLine($"Smoke run: `{Escape(SmokeTests[0].Command)}`");
+        md.AppendLine(SmokeTests[0].Url is { } url ? $"Smoke run: `{Escape(SmokeTests[0].Command)}`, asked at `{Escape(url)}`" : $"Smoke run: `{Escape(SmokeTests[0].Command)}`");
         md.AppendLine();
-        md.AppendLine("| Platform | Ran | Exit code | Seconds | First lines of output | Verdict |");
+        md.AppendLine("| Platform | Ran | Exit code or HTTP status | Seconds | First lines of output | Verdict |");
         md.AppendLine("|---|---|---|---|---|---|");
         foreach (var s in SmokeTests)
         {
-            var exit = s.TimedOut ? "timed out" : s.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
+            var exit = s.Url is not null ? (s.HttpStatus is { } status ? $"HTTP {status.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "no answer") + " (expected 2xx)"
+                : s.ServerWithoutUrl ? "a server, still running (no URL to ask)"
+                : (s.TimedOut ? "timed out" : s.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-") + $" (expected {s.ExpectedExitCode})";
             var output = s.Output.Count == 0 ? "-" : "<code>" + string.Join("<br>", s.Output.Take(5).Select(l => System.Net.WebUtility.HtmlEncode(Escape(l)))) + "</code>";
-            md.AppendLine($"| `{s.Platform}` | {s.Execution} | {exit} (expected {s.ExpectedExitCode}) | {s.DurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} | {output} | {(s.Passed ? "passed" : "failed")} |");
+            md.AppendLine($"| `{s.Platform}` | {s.Execution} | {exit} | {s.DurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} | {output} | {(s.Passed ? "passed" : s.ServerWithoutUrl ? "not judged" : "failed")} |");
         }
     }
 
