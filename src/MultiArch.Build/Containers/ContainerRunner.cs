@@ -174,9 +174,10 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
             var reach = ReachFor(request);
             var limits = _limitArgs;
             var outcome = await RunOnceAsync(request, limits, reach, onLine, cancellationToken).ConfigureAwait(false);
-            if (podman && limits is null && outcome.ExitCode is 125 or 126 && outcome.Output.Any(l => l.Contains("rlimit", StringComparison.OrdinalIgnoreCase)))
+            if (podman && limits is null && (outcome.ExitCode is 125 or 126 || outcome.Stopped || outcome.TimedOut) && outcome.Output.Any(IsRlimitFailure))
             {
-                // The container never started (runc failed before exec): retry once with limits it may set, and keep them.
+                // The container never started (runc failed before exec; podman's client may even linger after saying
+                // so): retry once with limits it may set, and keep them.
                 _limitArgs = string.Join(' ', FallbackLimits.Select(l => $"--ulimit {l.Name}={Lowered(l.Name, l.Value)}:{Lowered(l.Name, l.Value)}"));
                 outcome = await RunOnceAsync(request, _limitArgs, reach, onLine, cancellationToken).ConfigureAwait(false);
             }
@@ -198,6 +199,9 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
             }
         }
     }
+
+    /// <summary>runc's refusal to apply podman's default resource limits: the container never started.</summary>
+    private static bool IsRlimitFailure(string line) => line.Contains("error setting rlimit", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>How a request's server is reached here: <see cref="ContainerReach.Auto"/> resolved.</summary>
     public ContainerReach ReachFor(ContainerRunRequest request) => request.Reach switch
@@ -248,6 +252,7 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
         Task? removal = null;
         using var onStop = stop.Token.Register(() => removal = processes.RunAsync(new ProcessSpec(request.Cli, RemoveArguments(request.Cli, name)), null, CancellationToken.None));
         var stopped = false;
+        var neverStarted = false;
         ServerObservation? server = null;
         try
         {
@@ -269,12 +274,14 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
                         }
                     }
 
+                    neverStarted |= IsRlimitFailure(line.Text);
+
                     onLine?.Invoke(line.Text);
                 },
                 stop.Token);
             if (request.Probe is not null || request.WatchListening)
             {
-                server = await ObserveAsync(request, name, reach, run, stop.Token).ConfigureAwait(false);
+                server = await ObserveAsync(request, name, reach, run, () => Volatile.Read(ref neverStarted), stop.Token).ConfigureAwait(false);
                 if (!run.IsCompleted && !stop.IsCancellationRequested)
                 {
                     stopped = true;
@@ -303,7 +310,7 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
     /// Watches a running container until its URL answers (2xx, or a status that will not change), it is seen
     /// listening (a watch), it exits, or the time-out: what was seen. Never throws for the server's sake.
     /// </summary>
-    private async Task<ServerObservation> ObserveAsync(ContainerRunRequest request, string name, ContainerReach reach, Task<ProcessResult> run, CancellationToken stop)
+    private async Task<ServerObservation> ObserveAsync(ContainerRunRequest request, string name, ContainerReach reach, Task<ProcessResult> run, Func<bool> neverStarted, CancellationToken stop)
     {
         var seen = new ServerObservation();
         try
@@ -311,7 +318,7 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
             // The container's ID and its first process, once it runs.
             string? id = null;
             var pid = 0;
-            while (!run.IsCompleted)
+            while (!run.IsCompleted && !neverStarted())
             {
                 var inspect = await processes.RunAsync(new ProcessSpec(request.Cli, ["container", "inspect", "--format", "{{.Id}} {{.State.Pid}}", name]), null, stop).ConfigureAwait(false);
                 if (inspect.Succeeded && inspect.StandardOutput.Trim().Split(' ') is [var i, var p] && int.TryParse(p, out pid) && pid > 0)

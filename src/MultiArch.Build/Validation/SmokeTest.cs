@@ -70,7 +70,7 @@ internal sealed record SmokeTestResult(
     public string Summary()
     {
         var result = HttpStatus is { } status ? $"HTTP {status.ToString(CultureInfo.InvariantCulture)} from {Url}"
-            : Url is not null && ExitCode is null && !TimedOut ? $"no answer from {Url}"
+            : Url is not null && ExitCode is null ? $"no answer from {Url}"
             : ServerWithoutUrl ? "a server, still running: stopped (no ContainerSmokeTestUrl to ask)"
             : TimedOut ? "timed out"
             : ExitCode is { } code ? $"exit code {code.ToString(CultureInfo.InvariantCulture)}" + (Url is null && code != ExpectedExitCode ? $" (expected {ExpectedExitCode.ToString(CultureInfo.InvariantCulture)})" : string.Empty)

@@ -54,9 +54,9 @@ public sealed class ServerSmokeTestTests
         => report.GetProperty("smokeTests").EnumerateArray().Single(s => s.GetProperty("platform").GetString() == platform);
 
     /// <summary>No container of this test's images is left in the engine, running or stopped.</summary>
-    private static async Task AssertNoContainerLeftAsync(string cli)
+    private static async Task AssertNoContainerLeftAsync(string cli, string? repository = null)
     {
-        var repository = await Repository.Value;
+        repository ??= await Repository.Value;
         var left = await DotnetCli.BashAsync(Path.GetTempPath(), $"{cli} ps -a --format '{{{{.Names}}}} {{{{.Image}}}}' | grep multiarch-smoke- | grep {repository.Split('/')[1]} || true");
         Assert.AreEqual(string.Empty, left.StandardOutput.Trim(), $"{cli} kept a container of the smoke run");
     }
@@ -149,5 +149,44 @@ public sealed class ServerSmokeTestTests
         CollectionAssert.AreEqual(new[] { "MULTIARCH5051" }, published.ErrorCodes.Distinct().ToArray(), published.Describe());
         StringAssert.Contains(published.Output, "docker published no port for 8080/tcp", published.Describe());
         await AssertNoContainerLeftAsync("docker");
+    }
+
+    [TestMethod]
+    [Requires(RequiresAttribute.DebianPackages)]
+    public async Task A_self_contained_aspnet_core_app_on_a_base_without_aspnet_settings_answers_on_both_platforms()
+    {
+        // The repository's ASP.NET Core sample, published self-contained for linux-x64 and linux-arm64 (the served
+        // runtime and ASP.NET Core packs) onto Debian 12's libraries: a base that, like runtime-deps, sets no
+        // ASPNETCORE_HTTP_PORTS. The generated Dockerfile makes Kestrel listen on the exposed 8080 on all interfaces,
+        // and each platform's container answers /healthz, arm64 under QEMU.
+        var baseImage = await DebianImages.DotnetDepsBaseAsync($"h-smoke/dotnet-deps{Guid.NewGuid():N}"[..30]);
+        var repository = $"h-smoke/aspnet{Guid.NewGuid():N}"[..26];
+        var project = await ThrowAwayProject.SampleAsync("aspnet-app");
+        var summary = Path.Combine(project.Directory, "step-summary.md");
+        var result = await DotnetCli.RunAsync(
+            project.Directory,
+            [
+                "publish", project.ProjectFile, "-c", "Release", "-nodeReuse:false", "-v:m",
+                "-p:ContainerPlatforms=\"linux/amd64;linux/arm64\"", "-p:SelfContained=true", "-p:UseAppHost=true", "-p:InvariantGlobalization=true",
+                $"-p:ContainerBaseImage={baseImage}", $"-p:ContainerRegistry={Environments.Registry}", $"-p:ContainerInsecureRegistries={Environments.Registry}",
+                $"-p:ContainerRepository={repository}", "-p:ContainerCli=podman",
+                "-p:ContainerSmokeTestUrl=http://localhost:8080/healthz", "-p:ContainerSmokeTestTimeout=120",
+            ],
+            new Dictionary<string, string?> { ["GITHUB_STEP_SUMMARY"] = summary });
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        StringAssert.Contains(File.ReadAllText(Path.Combine(project.Directory, "obj", "multiarch", "Dockerfile")), "ENV ASPNETCORE_HTTP_PORTS=8080\nEXPOSE 8080/tcp\n");
+        StringAssert.Contains(result.Output, "Smoke run linux/amd64 (native): HTTP 200 from http://localhost:8080/healthz in ", result.Describe());
+        StringAssert.Contains(result.Output, "Smoke run linux/arm64 (emulated (qemu-aarch64 via binfmt_misc)): HTTP 200 from http://localhost:8080/healthz in ", result.Describe());
+        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(project.Directory, "obj", "multiarch", "validation.json"))).RootElement;
+        foreach (var platform in new[] { "linux/amd64", "linux/arm64" })
+        {
+            // Kestrel listens on the port the image exposes, on all interfaces (not http://localhost:5000).
+            var listening = Smoke(report, platform).GetProperty("listening").EnumerateArray().Select(l => l.GetString()).ToList();
+            CollectionAssert.Contains(listening, "[::]:8080", platform);
+        }
+
+        StringAssert.Contains(summary, "| `linux/arm64` | emulated (qemu-aarch64 via binfmt_misc) | HTTP 200 (expected 2xx) |", summary);
+        await AssertNoContainerLeftAsync("podman", repository);
     }
 }
