@@ -175,6 +175,9 @@ public sealed class ServerSmokeTestTests
             new Dictionary<string, string?> { ["GITHUB_STEP_SUMMARY"] = summary });
 
         Assert.AreEqual(0, result.ExitCode, result.Describe());
+
+        // The lines a user sees at the default verbosity, kept in the test log as evidence.
+        Console.WriteLine(string.Join('\n', result.Output.Split('\n').Where(l => l.Contains("Smoke run", StringComparison.Ordinal))));
         StringAssert.Contains(File.ReadAllText(Path.Combine(project.Directory, "obj", "multiarch", "Dockerfile")), "ENV ASPNETCORE_HTTP_PORTS=8080\nEXPOSE 8080/tcp\n");
         StringAssert.Contains(result.Output, "Smoke run linux/amd64 (native): HTTP 200 from http://localhost:8080/healthz in ", result.Describe());
         StringAssert.Contains(result.Output, "Smoke run linux/arm64 (emulated (qemu-aarch64 via binfmt_misc)): HTTP 200 from http://localhost:8080/healthz in ", result.Describe());
@@ -186,7 +189,8 @@ public sealed class ServerSmokeTestTests
             CollectionAssert.Contains(listening, "[::]:8080", platform);
         }
 
-        StringAssert.Contains(summary, "| `linux/arm64` | emulated (qemu-aarch64 via binfmt_misc) | HTTP 200 (expected 2xx) |", summary);
+        var table = File.ReadAllText(summary);
+        StringAssert.Contains(table, "| `linux/arm64` | emulated (qemu-aarch64 via binfmt_misc) | HTTP 200 (expected 2xx) |", table);
         await AssertNoContainerLeftAsync("podman", repository);
     }
 }
