@@ -19,7 +19,7 @@ public sealed class DockerfileCorpusTests
         => Directory.GetFiles(CorpusDirectory, "*.Dockerfile").Order(StringComparer.Ordinal).Select(f => new object[] { Path.GetFileName(f) });
 
     [TestMethod]
-    [DynamicData(nameof(CorpusFiles), DynamicDataSourceType.Method)]
+    [DynamicData(nameof(CorpusFiles))]
     public void Corpus_file_produces_exactly_the_expected_findings(string file)
     {
         var path = Path.Combine(CorpusDirectory, file);
