@@ -75,8 +75,27 @@ internal sealed record SmokeTestResult(
             : TimedOut ? "timed out"
             : ExitCode is { } code ? $"exit code {code.ToString(CultureInfo.InvariantCulture)}" + (Url is null && code != ExpectedExitCode ? $" (expected {ExpectedExitCode.ToString(CultureInfo.InvariantCulture)})" : string.Empty)
             : "not run";
-        var first = Output.FirstOrDefault(l => !string.IsNullOrWhiteSpace(l))?.Trim() ?? "(no output)";
+        var first = FirstLine(Output);
         return $"{result} in {DurationSeconds.ToString(CultureInfo.InvariantCulture)} s, {(Passed ? "passed" : ServerWithoutUrl ? "not judged" : "failed")}: {first}";
+    }
+
+    /// <summary>
+    /// The first line of output; a .NET console-logger header (<c>info: Microsoft.Hosting.Lifetime[14]</c>) is joined
+    /// with its indented message line, so that the line says something ("... Now listening on: http://[::]:8080").
+    /// </summary>
+    public static string FirstLine(IReadOnlyList<string> output)
+    {
+        var index = output.ToList().FindIndex(l => !string.IsNullOrWhiteSpace(l));
+        if (index < 0)
+        {
+            return "(no output)";
+        }
+
+        var first = output[index].Trim();
+        return index + 1 < output.Count && output[index + 1].StartsWith("      ", StringComparison.Ordinal)
+            && System.Text.RegularExpressions.Regex.IsMatch(first, @"^(trce|dbug|info|warn|fail|crit): \S+\[\d+\]$")
+            ? first + " " + output[index + 1].Trim()
+            : first;
     }
 }
 

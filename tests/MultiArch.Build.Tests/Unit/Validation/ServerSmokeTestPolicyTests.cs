@@ -69,7 +69,8 @@ public sealed class ServerSmokeTestPolicyTests
         Assert.AreEqual(0, diagnostics.Count, string.Join("\n", diagnostics.Select(d => d.Message)));
         Assert.IsTrue(results.All(r => r.Passed && r.HttpStatus == 200));
         Assert.IsTrue(runner.Requests.All(r => r.Probe!.Port == 8080 && !r.WatchListening));
-        Assert.AreEqual("HTTP 200 from http://localhost:8080/healthz in 2.5 s, passed: info: Microsoft.Hosting.Lifetime[14]", results[1].Summary());
+        Assert.AreEqual("HTTP 200 from http://localhost:8080/healthz in 2.5 s, passed: info: Microsoft.Hosting.Lifetime[14] Now listening on: http://[::]:8080", results[1].Summary());
+        Assert.AreEqual("Hello", SmokeTestResult.FirstLine(["", "Hello", "      indented"]));
     }
 
     [TestMethod]
