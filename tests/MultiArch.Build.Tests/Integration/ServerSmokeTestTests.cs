@@ -192,5 +192,8 @@ public sealed class ServerSmokeTestTests
         var table = File.ReadAllText(summary);
         StringAssert.Contains(table, "| `linux/arm64` | emulated (qemu-aarch64 via binfmt_misc) | HTTP 200 (expected 2xx) |", table);
         await AssertNoContainerLeftAsync("podman", repository);
+
+        // The base podman build pulled is this test's own: leave the engine as it was.
+        await DotnetCli.BashAsync(Path.GetTempPath(), $"podman rmi {baseImage} || true");
     }
 }
