@@ -58,7 +58,7 @@ async Task Validator(bool deep, bool startup = true, ImageReference? other = nul
     var target = other ?? reference;
     using var client = new RegistryClient(target.Registry);
     await using var source = new RegistryImageSource(client, target);
-    var report = await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = otherPlatforms ?? platforms, DeepCheck = deep, StartupCheck = startup }, default);
+    var report = await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = otherPlatforms ?? platforms, DeepCheck = deep, StartupCheck = startup }, default);
     if (!report.Passed)
     {
         throw new InvalidOperationException("the benchmark image does not validate: " + string.Join("; ", report.Diagnostics));
@@ -136,7 +136,7 @@ markdown.AppendLine("| What | Command | Median ms | p90 ms | Allocated per run |
 markdown.AppendLine("|---|---|---|---|---|---|");
 rows.ForEach(r => markdown.AppendLine(r));
 markdown.AppendLine();
-markdown.AppendLine($"Image `{image}`, platforms {string.Join(", ", platforms)}; {iterations} measured runs after 2 warm-up runs; peak working set of the benchmark process {peak / 1024.0 / 1024.0:0} MiB (before measuring: {peakBefore / 1024.0 / 1024.0:0} MiB).");
+markdown.AppendLine(CultureInfo.InvariantCulture, $"Image `{image}`, platforms {string.Join(", ", platforms)}; {iterations} measured runs after 2 warm-up runs; peak working set of the benchmark process {peak / 1024.0 / 1024.0:0} MiB (before measuring: {peakBefore / 1024.0 / 1024.0:0} MiB).");
 File.WriteAllText(output, markdown.ToString());
 Console.WriteLine(markdown);
 return 0;

@@ -18,7 +18,7 @@ internal sealed record BuildMetadata(Digest? Digest, string? MediaType, IReadOnl
             }
 
             string? Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            Oci.Digest.TryParse(Str("containerimage.digest"), out var digest);
+            var digest = Oci.Digest.TryParse(Str("containerimage.digest"), out var parsed) ? parsed : null;
             string? mediaType = null;
             if (root.TryGetProperty("containerimage.descriptor", out var d) && d.ValueKind == JsonValueKind.Object && d.TryGetProperty("mediaType", out var mt))
             {

@@ -154,7 +154,7 @@ internal sealed class BuildPreflight(IProcessRunner processes)
         return needed is not null && needed.All(flags.Contains);
     }
 
-    private static IReadOnlySet<string> ReadCpuFlags()
+    private static HashSet<string> ReadCpuFlags()
     {
         try
         {
@@ -172,7 +172,7 @@ internal sealed class BuildPreflight(IProcessRunner processes)
     /// emulated by a registered QEMU binfmt handler. A multi-platform ContainerLoad keeps the manifest list in
     /// podman's own storage, so podman has no MULTIARCH3009 (that is a docker image store's limit).
     /// </summary>
-    private PreflightResult PodmanPreflight(PreflightRequest request, List<Diagnostic> messages)
+    private static PreflightResult PodmanPreflight(PreflightRequest request, List<Diagnostic> messages)
     {
         var host = OciPlatform.Host();
         var native = new List<OciPlatform> { host };

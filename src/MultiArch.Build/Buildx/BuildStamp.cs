@@ -229,7 +229,7 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
     }
 
     /// <summary>A file's stamp value: <c>sha256:HEX mode</c> (folders: <c>dir</c>, links: <c>link:TARGET</c>), then a cache field after '|' that is not compared.</summary>
-    private static StampInput FileInput(string key, FileSystemInfo entry, IReadOnlyDictionary<string, string> known)
+    private static StampInput FileInput(string key, FileSystemInfo entry, Dictionary<string, string> known)
     {
         if (!entry.Exists)
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Platforms;
@@ -122,11 +123,11 @@ internal sealed record BuilderPlan(string Builder, string Driver, int NodeCount,
     public string ToMarkdown()
     {
         var text = new StringBuilder();
-        text.AppendLine($"### Build plan: builder `{Builder}` ({Driver}, {NodeCount} node(s))").AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"### Build plan: builder `{Builder}` ({Driver}, {NodeCount} node(s))").AppendLine();
         text.AppendLine("| Platform | Node | Runs |").AppendLine("|---|---|---|");
         foreach (var entry in Entries)
         {
-            text.AppendLine($"| `{entry.Platform}` | {entry.Node ?? "(none)"} | {Mode(entry)} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| `{entry.Platform}` | {entry.Node ?? "(none)"} | {Mode(entry)} |");
         }
 
         return text.ToString();

@@ -163,7 +163,7 @@ internal sealed class ImageBuilder(IProcessRunner processes)
     /// built that are untagged and were not there before the build. Nothing else: not the base images it pulled,
     /// not an image that existed before, not an image something tagged meanwhile, not a loaded image.
     /// </summary>
-    private async Task PodmanCleanUpAsync(string manifest, IReadOnlyList<PodmanImage> before, IReadOnlySet<string> keep)
+    private async Task PodmanCleanUpAsync(string manifest, IReadOnlyList<PodmanImage> before, HashSet<string> keep)
     {
         try
         {

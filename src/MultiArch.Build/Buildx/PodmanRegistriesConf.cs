@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace MultiArch.Build.Buildx;
@@ -45,7 +46,7 @@ internal static class PodmanRegistriesConf
         text.AppendLine().AppendLine("# Added by MultiArch.Build for this build: registries its own client reaches over plain HTTP.");
         foreach (var host in missing)
         {
-            text.AppendLine("[[registry]]").AppendLine($"location = \"{host}\"").AppendLine("insecure = true");
+            text.AppendLine("[[registry]]").AppendLine(CultureInfo.InvariantCulture, $"location = \"{host}\"").AppendLine("insecure = true");
         }
 
         return text.ToString();

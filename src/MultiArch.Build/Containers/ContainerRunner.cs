@@ -493,7 +493,7 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
     }
 
     /// <summary>A copy of <paramref name="items"/>, taken under the lock the output callback holds.</summary>
-    private static IReadOnlyList<string> Snapshot(List<string> gate, IEnumerable<string> items)
+    private static List<string> Snapshot(List<string> gate, IEnumerable<string> items)
     {
         lock (gate)
         {

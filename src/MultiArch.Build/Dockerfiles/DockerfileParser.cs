@@ -408,7 +408,7 @@ internal static partial class DockerfileParser
     internal static string Unquote(string value)
         => value.Length >= 2 && (value[0] == '"' || value[0] == '\'') && value[^1] == value[0] ? value[1..^1] : value;
 
-    private static IReadOnlyList<string>? TryParseJsonArray(string text)
+    private static List<string>? TryParseJsonArray(string text)
     {
         try
         {

@@ -142,7 +142,7 @@ internal static class DotnetDockerfile
         text.AppendLine("# The publish output is staged by platform in the build context named " + spec.PublishContext + ": ${TARGETPLATFORM}/ holds that platform's app.");
         text.AppendLine("FROM " + spec.BaseImage);
         text.AppendLine("ARG TARGETPLATFORM");
-        text.AppendLine($"COPY --from={spec.PublishContext} ${{TARGETPLATFORM}}/ {dir}/");
+        text.AppendLine(CultureInfo.InvariantCulture, $"COPY --from={spec.PublishContext} ${{TARGETPLATFORM}}/ {dir}/");
         text.AppendLine("WORKDIR " + dir);
         var httpPorts = spec.Ports.Where(p => p.Protocol == "tcp").Select(p => p.Number.ToString(CultureInfo.InvariantCulture)).ToList();
         if (spec.AspNetCore && httpPorts.Count > 0)
@@ -154,7 +154,7 @@ internal static class DotnetDockerfile
 
         foreach (var port in spec.Ports)
         {
-            text.AppendLine($"EXPOSE {port.Number.ToString(CultureInfo.InvariantCulture)}/{port.Protocol}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"EXPOSE {port.Number.ToString(CultureInfo.InvariantCulture)}/{port.Protocol}");
         }
 
         // Microsoft's images define APP_UID; a base image without it still gets a non-root user.

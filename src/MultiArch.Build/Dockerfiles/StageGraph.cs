@@ -73,7 +73,7 @@ internal sealed class StageGraph
             _platforms[stage.Index] = ResolvePlatform(stage, parent);
         }
 
-        ImageStage = buildTarget is { Length: > 0 } ? document.FindStage(buildTarget) : document.Stages.LastOrDefault();
+        ImageStage = buildTarget is { Length: > 0 } ? document.FindStage(buildTarget) : (document.Stages.Count > 0 ? document.Stages[^1] : null);
         FeedingStages = ImageStage is null ? [] : CollectFeeding(ImageStage);
     }
 

@@ -164,10 +164,13 @@ internal static class DynamicLinker
             : LibcFlavor.Other;
     }
 
+    /// <summary>Where the dynamic loaders live.</summary>
+    private static readonly string[] LoaderDirectories = ["/lib", "/lib64"];
+
     /// <summary>The C library an image offers, by the loaders in <c>/lib</c> and <c>/lib64</c> (glibc wins when both are there, as with gcompat).</summary>
     public static (LibcFlavor Flavor, string? Loader) ImageLibc(ImageFilesystem fs)
     {
-        var loaders = new[] { "/lib", "/lib64" }
+        var loaders = LoaderDirectories
             .SelectMany(d => fs.Resolve(d) is { Entry.Kind: FsEntryKind.Directory } dir ? fs.Children(dir.Path).Select(c => "/" + d.Trim('/') + c[dir.Path.Length..]) : [])
             .Where(p => LibcOf(p) is LibcFlavor.Glibc or LibcFlavor.Musl && fs.Resolve(p) is { Entry.Kind: FsEntryKind.File })
             .ToList();
@@ -302,7 +305,7 @@ internal static class DynamicLinker
         private static IEnumerable<string> Expand(IEnumerable<string> dirs, ElfObject owner, ElfObject program)
         {
             var origin = owner.Path[..Math.Max(1, owner.Path.LastIndexOf('/'))];
-            var tuple = MultiarchTuples(program.Elf.Identity.Architecture).FirstOrDefault();
+            var tuple = MultiarchTuples(program.Elf.Identity.Architecture) is [var first, ..] ? first : null;
             foreach (var dir in dirs)
             {
                 var d = dir.Replace("${ORIGIN}", origin, StringComparison.Ordinal).Replace("$ORIGIN", origin, StringComparison.Ordinal);
@@ -391,7 +394,7 @@ internal static class DynamicLinker
         }
 
         /// <summary>The files a glob with <c>*</c> in its last component matches, sorted as glob(3) sorts them.</summary>
-        private static IEnumerable<string> ConfFiles(ImageFilesystem fs, string pattern)
+        private static List<string> ConfFiles(ImageFilesystem fs, string pattern)
         {
             var slash = pattern.LastIndexOf('/');
             var directory = pattern[..Math.Max(1, slash)];

@@ -242,7 +242,7 @@ internal static class ElfReader
         return (new ElfFile(identity, interpreter, needed, runPath, rPath, soName), 0);
     }
 
-    private static IEnumerable<string> SplitPath(string value) => value.Split(':', StringSplitOptions.RemoveEmptyEntries);
+    private static string[] SplitPath(string value) => value.Split(':', StringSplitOptions.RemoveEmptyEntries);
 
     private static ElfFile Failed(ReadOnlySpan<byte> data, string why)
         => new(BinaryInspector.Identify(data), null, [], [], [], null, why);

@@ -237,10 +237,13 @@ internal static class KustomizationCheck
 {
     public static readonly string[] FileNames = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
+    /// <summary>The kustomization lists that name patch files.</summary>
+    private static readonly string[] PatchListKeys = ["patches", "patchesStrategicMerge"];
+
     /// <summary>A warning at the kustomization when it does not reference <paramref name="patchFileName"/>; null when it does.</summary>
     public static Diagnostic? Check(string path, string text, string patchFileName)
     {
-        if (YamlDocuments.Load(path, text).FirstOrDefault() is not YamlMappingNode map)
+        if (YamlDocuments.Load(path, text) is not [YamlMappingNode map, ..])
         {
             return Diagnostic.Warning(nameof(Strings.NodeAffinityPatchNotReferenced), path, patchFileName).At(path, 1);
         }
@@ -252,7 +255,7 @@ internal static class KustomizationCheck
             _ => false,
         };
 
-        var lists = new[] { "patches", "patchesStrategicMerge" }
+        var lists = PatchListKeys
             .Select(k => map.Children.TryGetValue(new YamlScalarNode(k), out var n) ? n : null)
             .OfType<YamlSequenceNode>()
             .ToList();

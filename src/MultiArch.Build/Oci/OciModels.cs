@@ -43,7 +43,14 @@ internal sealed record ImageConfig(
     IReadOnlyList<string> Cmd,
     string? WorkingDir,
     IReadOnlyList<string> Env,
-    IReadOnlyList<string> DiffIds);
+    IReadOnlyList<string> DiffIds)
+{
+    /// <summary>The config's <c>history</c>: the instruction behind each layer (entries with <c>empty_layer</c> have none).</summary>
+    public IReadOnlyList<HistoryEntry> History { get; init; } = [];
+}
+
+/// <summary>One <c>history</c> entry of an image config: what made it (<c>created_by</c>) and whether it added a layer.</summary>
+internal sealed record HistoryEntry(string? CreatedBy, bool EmptyLayer);
 
 /// <summary>Strict JSON readers for indexes, manifests and configs; malformed input is a <see cref="ManifestFormatException"/>.</summary>
 internal static class OciJson
@@ -117,7 +124,15 @@ internal static class OciJson
             config.ValueKind == JsonValueKind.Object ? Strings(config, "Cmd") : [],
             config.ValueKind == JsonValueKind.Object ? String(config, "WorkingDir") : null,
             config.ValueKind == JsonValueKind.Object ? Strings(config, "Env") : [],
-            diffIds);
+            diffIds)
+        {
+            History = root.TryGetProperty("history", out var history) && history.ValueKind == JsonValueKind.Array
+                ? history.EnumerateArray()
+                    .Where(h => h.ValueKind == JsonValueKind.Object)
+                    .Select(h => new HistoryEntry(String(h, "created_by"), h.TryGetProperty("empty_layer", out var empty) && empty.ValueKind == JsonValueKind.True))
+                    .ToList()
+                : [],
+        };
     }
 
     public static Descriptor ReadDescriptor(JsonElement element)
@@ -179,12 +194,12 @@ internal static class OciJson
     private static string? String(JsonElement element, string name)
         => element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private static IReadOnlyList<string> Strings(JsonElement element, string name)
+    private static List<string> Strings(JsonElement element, string name)
         => element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array
             ? v.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).ToList()
             : [];
 
-    private static IReadOnlyDictionary<string, string> Annotations(JsonElement element)
+    private static Dictionary<string, string> Annotations(JsonElement element)
         => element.TryGetProperty("annotations", out var a) && a.ValueKind == JsonValueKind.Object
             ? a.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!)
             : new Dictionary<string, string>();

@@ -17,6 +17,11 @@ internal abstract class ReadOnlyStream : Stream
         set => throw new NotSupportedException();
     }
 
+    /// <summary>Every read-only stream reads into spans and memory; the array overloads forward here.</summary>
+    public abstract override int Read(Span<byte> buffer);
+
+    public abstract override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);
+
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)

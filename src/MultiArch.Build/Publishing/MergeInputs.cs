@@ -20,7 +20,7 @@ internal static class MergeInputs
         var parts = new List<MergePart>();
         foreach (var entry in entries.Select(e => e.Trim()).Where(e => e.Length > 0))
         {
-            if (entry.IndexOf('\0') >= 0)
+            if (entry.Contains('\0', StringComparison.Ordinal))
             {
                 throw new MultiArchException(nameof(Strings.MergeInputNotFound), entry.Replace("\0", "\\0", StringComparison.Ordinal), "it holds a NUL character, which no file name or reference can");
             }

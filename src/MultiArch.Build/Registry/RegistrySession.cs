@@ -75,12 +75,28 @@ internal sealed class RegistrySession(RegistryOptions options, ICredentialProvid
         }
     }
 
-    /// <summary>Lets several clients share one test transport without disposing it.</summary>
-    private sealed class PassThroughHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    /// <summary>
+    /// Lets several clients share one test transport without disposing it: the transport belongs to whoever gave it
+    /// to the session, so requests go through an invoker that leaves it alone when disposed.
+    /// </summary>
+    private sealed class PassThroughHandler(HttpMessageHandler inner) : HttpMessageHandler
     {
-        // The transport belongs to whoever gave it to the session: nothing of this handler's own to free.
+        private readonly HttpMessageInvoker _invoker = new(inner, disposeHandler: false);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            => _invoker.SendAsync(request, cancellationToken);
+
+        protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
+            => _invoker.Send(request, cancellationToken);
+
         protected override void Dispose(bool disposing)
         {
+            if (disposing)
+            {
+                _invoker.Dispose();
+            }
+
+            base.Dispose(disposing);
         }
     }
 }

@@ -48,7 +48,7 @@ public sealed partial class CheckDockerfile : MultiArchTask
         Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.DockerfileChecked), Dockerfile, FindingCount);
     }
 
-    private static Diagnostic? Apply(Diagnostic diagnostic, IReadOnlyDictionary<string, DiagnosticSeverity?> severities)
+    private static Diagnostic? Apply(Diagnostic diagnostic, Dictionary<string, DiagnosticSeverity?> severities)
     {
         if (!severities.TryGetValue(diagnostic.Code, out var severity))
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Microsoft.Build.Framework;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Processes;
@@ -18,7 +19,7 @@ namespace MultiArch.Build.Tasks;
 /// from process pump threads, request lines from the HTTP stack). All logging therefore happens on the task's
 /// own thread, in order.
 /// </remarks>
-public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelableTask
+public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelableTask, IDisposable
 {
     private const string RegistrySessionKey = "MultiArch.Build.RegistrySession";
     private readonly CancellationTokenSource _cancellation = new();
@@ -37,7 +38,32 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
 
     protected CancellationToken CancellationToken => _cancellation.Token;
 
-    public void Cancel() => _cancellation.Cancel();
+    public void Cancel()
+    {
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Asked after the task was disposed: nothing of it runs any more, so there is nothing to stop.
+        }
+    }
+
+    /// <summary>Frees the cancellation source (MSBuild may call Cancel from another thread until then).</summary>
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _cancellation.Dispose();
+        }
+    }
 
     public sealed override bool Execute()
     {
@@ -111,7 +137,7 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
     /// </summary>
     internal RegistrySession RegistrySession(RegistryOptions options)
     {
-        var key = $"{RegistrySessionKey}|{string.Join(",", options.InsecureRegistries.Order(StringComparer.OrdinalIgnoreCase))}|{options.RequestTimeout.TotalSeconds}";
+        var key = $"{RegistrySessionKey}|{string.Join(",", options.InsecureRegistries.Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase))}|{options.RequestTimeout.TotalSeconds}";
         RegistrySession session;
         if (BuildEngine is IBuildEngine4 engine)
         {
@@ -173,12 +199,12 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
         }
 
         var markdown = new System.Text.StringBuilder();
-        markdown.AppendLine($"### MultiArch.Build: {GetType().Name} failed").AppendLine();
+        markdown.AppendLine(CultureInfo.InvariantCulture, $"### MultiArch.Build: {GetType().Name} failed").AppendLine();
         markdown.AppendLine("| Code | Where | Message |").AppendLine("|---|---|---|");
         foreach (var error in _errors)
         {
             var where = error.File is { } file ? (error.Line > 0 ? $"{file}:{error.Line}" : file) : ProjectFullPath;
-            markdown.AppendLine($"| {error.Code} | `{where}` | {error.Message.Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", "<br>", StringComparison.Ordinal)} |");
+            markdown.AppendLine(CultureInfo.InvariantCulture, $"| {error.Code} | `{where}` | {error.Message.Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", "<br>", StringComparison.Ordinal)} |");
         }
 
         AppendStepSummary(markdown.ToString());

@@ -93,7 +93,7 @@ public sealed partial class StagePublishOutput : MultiArchTask
         => !OperatingSystem.IsWindows() && link(existing, newPath) == 0;
 
 #pragma warning disable SA1300, IDE1006 // libc's name
-    [DllImport("libc", SetLastError = true)]
-    private static extern int link(string oldpath, string newpath);
+    [DllImport("libc", SetLastError = true, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    private static extern int link([MarshalAs(UnmanagedType.LPUTF8Str)] string oldpath, [MarshalAs(UnmanagedType.LPUTF8Str)] string newpath);
 #pragma warning restore SA1300, IDE1006
 }

@@ -104,7 +104,7 @@ internal static class TaskInputs
         string full;
         try
         {
-            full = value.IndexOf('\0') >= 0 ? throw new ArgumentException("NUL") : Path.GetFullPath(value.Trim());
+            full = value.Contains('\0', StringComparison.Ordinal) ? throw new ArgumentException("NUL") : Path.GetFullPath(value.Trim());
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException or System.Security.SecurityException)
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using System.Text.Json;
 using System.Text;
@@ -34,6 +35,9 @@ internal sealed record PlatformResult(
 {
     /// <summary>The static start-up check (<see cref="StartupCheck"/>); null when it did not run.</summary>
     public StartupResult? Startup { get; init; }
+
+    /// <summary>The whole-image architecture scan (<see cref="ArchitectureScan"/>); null when it did not run.</summary>
+    public ArchitectureScanResult? Scan { get; init; }
 }
 
 /// <summary>An attestation manifest: listed, never counted as a platform.</summary>
@@ -72,15 +76,15 @@ internal sealed record ValidationReport(
     public string ToMarkdown()
     {
         var md = new StringBuilder();
-        md.AppendLine($"### {(Passed ? "✅" : "❌")} Multi-platform image {Escape(Image)}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"### {(Passed ? "✅" : "❌")} Multi-platform image {Escape(Image)}");
         md.AppendLine();
-        md.AppendLine($"Index `{Digest}`; expected: {string.Join(", ", Expected.Select(e => $"`{e}`"))}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Index `{Digest}`; expected: {string.Join(", ", Expected.Select(e => $"`{e}`"))}.");
         md.AppendLine();
         md.AppendLine("| Platform | Manifest | Config | Entrypoint binary | Verdict |");
         md.AppendLine("|---|---|---|---|---|");
         foreach (var p in Platforms)
         {
-            md.AppendLine($"| `{p.Platform}` | `{Short(p.ManifestDigest)}` | `{p.ConfigPlatform ?? "?"}` | {Escape(p.Executable ?? "-")} {Escape(p.BinaryDescription ?? string.Empty)} | {p.Binary.ToString().ToLowerInvariant()}{(p.Note is null ? string.Empty : ": " + Escape(p.Note))} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| `{p.Platform}` | `{Short(p.ManifestDigest)}` | `{p.ConfigPlatform ?? "?"}` | {Escape(p.Executable ?? "-")} {Escape(p.BinaryDescription ?? string.Empty)} | {p.Binary.ToString().ToLowerInvariant()}{(p.Note is null ? string.Empty : ": " + Escape(p.Note))} |");
         }
 
         AppendStartup(md);
@@ -89,7 +93,7 @@ internal sealed record ValidationReport(
         if (Attestations.Count > 0)
         {
             md.AppendLine();
-            md.AppendLine($"Attestation manifests (not platforms): {string.Join(", ", Attestations.Select(a => $"`{Short(a.Digest)}`"))}.");
+            md.AppendLine(CultureInfo.InvariantCulture, $"Attestation manifests (not platforms): {string.Join(", ", Attestations.Select(a => $"`{Short(a.Digest)}`"))}.");
         }
 
         if (Diagnostics.Count > 0)
@@ -97,7 +101,7 @@ internal sealed record ValidationReport(
             md.AppendLine();
             foreach (var d in Diagnostics.Where(d => d.Severity != DiagnosticSeverity.Message))
             {
-                md.AppendLine($"- **{d.Severity.ToString().ToLowerInvariant()} {d.Code}**: {Escape(d.Message)}");
+                md.AppendLine(CultureInfo.InvariantCulture, $"- **{d.Severity.ToString().ToLowerInvariant()} {d.Code}**: {Escape(d.Message)}");
             }
         }
 
@@ -119,7 +123,7 @@ internal sealed record ValidationReport(
         {
             var s = p.Startup!;
             var verdict = s.Verdict.ToString().ToLowerInvariant() + (s.Problems.Count == 0 ? string.Empty : ": " + string.Join("<br>", s.Problems.Select(Escape)));
-            md.AppendLine($"| `{p.Platform}` | {verdict} | {Escape(s.Program ?? "-")} | {Escape(s.Interpreter ?? "-")} | {s.Libraries.Count} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| `{p.Platform}` | {verdict} | {Escape(s.Program ?? "-")} | {Escape(s.Interpreter ?? "-")} | {s.Libraries.Count} |");
         }
     }
 
@@ -132,17 +136,21 @@ internal sealed record ValidationReport(
         }
 
         md.AppendLine();
-        md.AppendLine(SmokeTests[0].Url is { } url ? $"Smoke run: `{Escape(SmokeTests[0].Command)}`, asked at `{Escape(url)}`" : $"Smoke run: `{Escape(SmokeTests[0].Command)}`");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Smoke run: `{Escape(SmokeTests[0].Command)}`");
+        if (SmokeTests[0].Url is { } url)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"asked at `{Escape(url)}`");
+        }
         md.AppendLine();
         md.AppendLine("| Platform | Ran | Exit code or HTTP status | Seconds | First lines of output | Verdict |");
         md.AppendLine("|---|---|---|---|---|---|");
         foreach (var s in SmokeTests)
         {
-            var exit = s.Url is not null ? (s.HttpStatus is { } status ? $"HTTP {status.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "no answer") + " (expected 2xx)"
+            var exit = s.Url is not null ? (s.HttpStatus is { } status ? $"HTTP {status.ToString(CultureInfo.InvariantCulture)}" : "no answer") + " (expected 2xx)"
                 : s.ServerWithoutUrl ? "a server, still running (no URL to ask)"
-                : (s.TimedOut ? "timed out" : s.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-") + $" (expected {s.ExpectedExitCode})";
+                : (s.TimedOut ? "timed out" : s.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "-") + $" (expected {s.ExpectedExitCode.ToString(CultureInfo.InvariantCulture)})";
             var output = s.Output.Count == 0 ? "-" : "<code>" + string.Join("<br>", s.Output.Take(5).Select(l => System.Net.WebUtility.HtmlEncode(Escape(l)))) + "</code>";
-            md.AppendLine($"| `{s.Platform}` | {s.Execution} | {exit} | {s.DurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} | {output} | {(s.Passed ? "passed" : s.ServerWithoutUrl ? "not judged" : "failed")} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| `{s.Platform}` | {s.Execution} | {exit} | {s.DurationSeconds.ToString(CultureInfo.InvariantCulture)} | {output} | {(s.Passed ? "passed" : s.ServerWithoutUrl ? "not judged" : "failed")} |");
         }
     }
 

@@ -21,7 +21,7 @@ public sealed partial record CliResult(int ExitCode, string StandardOutput, stri
 
     public string Describe() => $"`{CommandLine}` exited {ExitCode}\n--- stdout\n{StandardOutput}\n--- stderr\n{StandardError}";
 
-    private IReadOnlyList<string> Codes(string severity)
+    private List<string> Codes(string severity)
         => DiagnosticPattern().Matches(Output).Where(m => m.Groups[1].Value == severity)
             .Select(m => m.Groups[2].Value).Distinct().ToList();
 

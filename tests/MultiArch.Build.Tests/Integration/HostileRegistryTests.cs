@@ -50,7 +50,7 @@ public sealed class HostileRegistryTests
             await using var server = new HostileRegistry((q, r) => Json(r, MediaTypes.OciIndex, body));
             await using var source = new RegistryImageSource(new RegistryClient(server.Host, options: Fast), ImageReference.Parse($"{server.Host}/x:latest"), ownsClient: true);
             var ex = await Assert.ThrowsExactlyAsync<InvalidManifestException>(
-                () => new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Platforms.OciPlatform.LinuxAmd64] }, default),
+                () => ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Platforms.OciPlatform.LinuxAmd64] }, default),
                 body[..Math.Min(60, body.Length)]);
             Assert.AreEqual("MULTIARCH4006", ex.Code);
         }
@@ -192,6 +192,35 @@ public sealed class HostileRegistryTests
         using var client = new RegistryClient(host, options: Fast);
         var ex = await Assert.ThrowsExactlyAsync<RegistryUnreachableException>(() => client.PingAsync(default));
         Assert.AreEqual("MULTIARCH4008", ex.Code);
+        StringAssert.Contains(ex.Message, "is the registry running", ex.Message);
+        StringAssert.Contains(ex.Message, "is the port right", ex.Message);
+    }
+
+    /// <summary>MULTIARCH4008 names the likely fix for the way the connection failed.</summary>
+    [TestMethod]
+    [DataRow(HttpRequestError.SecureConnectionError, "list it in ContainerInsecureRegistries")]
+    [DataRow(HttpRequestError.NameResolutionError, "does not resolve")]
+    [DataRow(HttpRequestError.ResponseEnded, "take it out of ContainerInsecureRegistries")]
+    [DataRow(HttpRequestError.Unknown, "is it listed in ContainerInsecureRegistries")]
+    public void Unreachable_says_what_to_check(HttpRequestError error, string fix)
+    {
+        var ex = new RegistryUnreachableException("registry.lab:5000", "failed", new HttpRequestException(error, "failed", null));
+
+        Assert.AreEqual("MULTIARCH4008", ex.Code);
+        StringAssert.Contains(ex.Message, fix, ex.Message);
+    }
+
+    /// <summary>A plain-HTTP server reached over TLS, as a registry missing from ContainerInsecureRegistries is.</summary>
+    [TestMethod]
+    public async Task A_plain_http_registry_reached_over_tls_is_told_to_be_listed_as_insecure()
+    {
+        await using var server = new HostileRegistry((q, r) => HostileRegistry.WriteAsync(r, 200, "application/json", "{}"u8.ToArray()));
+        using var http = new HttpClient();
+        var failure = await Assert.ThrowsExactlyAsync<HttpRequestException>(() => http.GetAsync($"https://{server.Host}/v2/"));
+
+        var ex = new RegistryUnreachableException(server.Host, failure.Message, failure);
+
+        StringAssert.Contains(ex.Message, "list it in ContainerInsecureRegistries", ex.Message);
     }
 
     [TestMethod]

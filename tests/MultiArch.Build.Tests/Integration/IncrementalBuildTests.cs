@@ -153,7 +153,7 @@ public sealed class IncrementalBuildTests
     }
 
     /// <summary>The image configs in an OCI archive (blobs whose JSON has a rootfs).</summary>
-    private static IEnumerable<JsonElement> ReadConfigs(string archive)
+    private static List<JsonElement> ReadConfigs(string archive)
     {
         using var reader = new TarReader(File.OpenRead(archive));
         var configs = new List<JsonElement>();

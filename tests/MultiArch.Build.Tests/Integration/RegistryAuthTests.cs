@@ -14,7 +14,7 @@ public sealed class RegistryAuthTests
 {
     private static readonly OciPlatform Arm64 = OciPlatform.Parse("linux/arm64");
 
-    private static ICredentialProvider ConfigWith(string user, string password)
+    private static DockerConfigCredentialProvider ConfigWith(string user, string password)
     {
         var dir = TestDirectories.Create("docker-config");
         var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
@@ -31,7 +31,7 @@ public sealed class RegistryAuthTests
         await TestImages.PushAsync(client, "auth/ok", "v1", index);
 
         await using var source = new RegistryImageSource(client, ImageReference.Parse($"{Environments.AuthRegistry}/auth/ok:v1"));
-        var report = await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Arm64] }, default);
+        var report = await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Arm64] }, default);
 
         Assert.IsTrue(report.Passed, string.Join("\n", report.Diagnostics));
         Assert.IsTrue(logged.Count > 0);

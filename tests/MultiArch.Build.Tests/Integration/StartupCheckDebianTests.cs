@@ -18,7 +18,7 @@ public sealed class StartupCheckDebianTests
     {
         await DebianImages.PushAllAsync();
         await using var source = new RegistryImageSource(new RegistryClient(Environments.Registry), ImageReference.Parse(DebianImages.Reference(tag)), ownsClient: true);
-        return await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = DebianImages.Platforms }, default);
+        return await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = DebianImages.Platforms }, default);
     }
 
     private static string Findings(ValidationReport report) => string.Join("\n", report.Diagnostics);

@@ -30,7 +30,7 @@ public sealed class ValidationRegistryTests
         using var client = new RegistryClient(Environments.Registry);
         await TestImages.PushAsync(client, repo, "v1", index);
         await using var source = new RegistryImageSource(new RegistryClient(Environments.Registry), ImageReference.Parse($"{Environments.Registry}/{repo}:v1"), ownsClient: true);
-        return await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = expected, DeepCheck = deep }, default);
+        return await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = expected, DeepCheck = deep }, default);
     }
 
     private static string[] Codes(ValidationReport report) => report.Diagnostics.Where(d => d.Code.Length > 0).Select(d => d.Code).Order().ToArray();
@@ -149,8 +149,8 @@ public sealed class ValidationRegistryTests
         await TestImages.PushImageAsync(client, repo, TestImages.BusyboxImage(Arm64), "single");
         await using var source = new RegistryImageSource(client, ImageReference.Parse($"{Environments.Registry}/{repo}:single"));
 
-        var one = await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Arm64] }, default);
-        var two = await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Arm64, Amd64] }, default);
+        var one = await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Arm64] }, default);
+        var two = await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Arm64, Amd64] }, default);
 
         Assert.IsTrue(one.Passed, string.Join("\n", one.Diagnostics));
         CollectionAssert.AreEqual(new[] { "MULTIARCH5001", "MULTIARCH5009" }, Codes(two));
@@ -167,7 +167,7 @@ public sealed class ValidationRegistryTests
         await client.PutManifestAsync(repo, "outer", outer, MediaTypes.OciIndex, default);
         await using var source = new RegistryImageSource(client, ImageReference.Parse($"{Environments.Registry}/{repo}:outer"));
 
-        var report = await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Amd64, Arm64] }, default);
+        var report = await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Amd64, Arm64] }, default);
 
         Assert.IsTrue(report.Passed, string.Join("\n", report.Diagnostics));
         Assert.AreEqual(2, report.Platforms.Count);
@@ -195,7 +195,7 @@ public sealed class ValidationRegistryTests
         await File.WriteAllBytesAsync(data, bytes);
 
         await using var source = new RegistryImageSource(client, ImageReference.Parse($"{Environments.Registry}/{repo}:v1"));
-        var ex = await Assert.ThrowsExactlyAsync<ContentMismatchException>(() => new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Arm64] }, default));
+        var ex = await Assert.ThrowsExactlyAsync<ContentMismatchException>(() => ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Arm64] }, default));
         Assert.AreEqual("MULTIARCH4004", ex.Code);
         StringAssert.Contains(ex.Message, layer.ToString());
     }
@@ -204,7 +204,7 @@ public sealed class ValidationRegistryTests
     public async Task Missing_tag_is_a_coded_not_found()
     {
         await using var source = new RegistryImageSource(new RegistryClient(Environments.Registry), ImageReference.Parse($"{Environments.Registry}/nothing/here:never"), ownsClient: true);
-        var ex = await Assert.ThrowsExactlyAsync<RegistryNotFoundException>(() => new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Amd64] }, default));
+        var ex = await Assert.ThrowsExactlyAsync<RegistryNotFoundException>(() => ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Amd64] }, default));
         Assert.AreEqual("MULTIARCH4007", ex.Code);
     }
 
@@ -221,7 +221,7 @@ public sealed class ValidationRegistryTests
         foreach (var path in new[] { Path.Combine(dir, "good"), Path.Combine(dir, "good.tar") })
         {
             await using var source = OciLayoutSource.Open(path);
-            var report = await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Amd64, Arm64] }, default);
+            var report = await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Amd64, Arm64] }, default);
             Assert.IsTrue(report.Passed, path + "\n" + string.Join("\n", report.Diagnostics));
             Assert.AreEqual(2, report.Attestations.Count);
             Assert.IsTrue(report.Platforms.All(p => p.Binary == BinaryVerdict.Verified));
@@ -230,7 +230,7 @@ public sealed class ValidationRegistryTests
 
         await using (var badSource = OciLayoutSource.Open(Path.Combine(dir, "bad.tar")))
         {
-            var report = await new ManifestValidator().ValidateAsync(badSource, new ValidationOptions { ExpectedPlatforms = [Amd64, Arm64] }, default);
+            var report = await ManifestValidator.ValidateAsync(badSource, new ValidationOptions { ExpectedPlatforms = [Amd64, Arm64] }, default);
             CollectionAssert.AreEqual(new[] { "MULTIARCH5007" }, Codes(report));
         }
     }

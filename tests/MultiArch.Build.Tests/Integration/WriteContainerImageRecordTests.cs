@@ -14,7 +14,7 @@ namespace MultiArch.Build.Tests.Integration;
 [ServiceTestClass]
 public sealed class WriteContainerImageRecordTests
 {
-    private static ITaskItem Platform(string platform, string digest, string? binary = null)
+    private static TaskItem Platform(string platform, string digest, string? binary = null)
     {
         var item = new TaskItem(platform);
         item.SetMetadata("ManifestDigest", digest);

@@ -72,7 +72,7 @@ public sealed partial class NodeAffinityTargetTests
               </PropertyGroup>
             """);
 
-    private static IReadOnlyList<string> Located(CliResult result)
+    private static List<string> Located(CliResult result)
         => LocatedWarning().Matches(result.StandardOutput)
             .Select(m => $"{Path.GetFileName(m.Groups["file"].Value)}:{m.Groups["line"].Value}:{m.Groups["column"].Value} {m.Groups["code"].Value} {m.Groups["value"].Value}")
             .Distinct().Order(StringComparer.Ordinal).ToList();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using MultiArch.Build.Diagnostics;
@@ -10,12 +11,12 @@ public sealed class DiagnosticCodesTests
 {
     private static readonly Regex CodePrefix = new(@"^(MULTIARCH\d{4}): ");
 
-    private static IReadOnlyList<(string Name, string Value, string? Comment)> Resources()
+    private static List<(string Name, string Value, string? Comment)> Resources()
         => XDocument.Load(Repository.ResourcesFile).Root!.Elements("data")
             .Select(d => ((string)d.Attribute("name")!, (string)d.Element("value")!, (string?)d.Element("comment")))
             .ToList();
 
-    private static IReadOnlyList<(string Name, string Code)> CodedResources()
+    private static List<(string Name, string Code)> CodedResources()
         => Resources().Where(r => CodePrefix.IsMatch(r.Value)).Select(r => (r.Name, CodePrefix.Match(r.Value).Groups[1].Value)).ToList();
 
     [TestMethod]
@@ -61,7 +62,7 @@ public sealed class DiagnosticCodesTests
     {
         foreach (var (name, value, _) in Resources())
         {
-            var placeholders = Regex.Matches(value, @"\{(\d+)").Select(m => int.Parse(m.Groups[1].Value)).DefaultIfEmpty(-1).Max();
+            var placeholders = Regex.Matches(value, @"\{(\d+)").Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(-1).Max();
             var args = Enumerable.Range(0, placeholders + 1).Select(i => (object?)$"arg{i}").ToArray();
             Assert.IsFalse(string.IsNullOrWhiteSpace(DiagnosticText.FormatWithCode(name, args)), name);
         }

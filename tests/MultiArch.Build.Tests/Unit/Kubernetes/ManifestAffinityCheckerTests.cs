@@ -16,7 +16,7 @@ public sealed class ManifestAffinityCheckerTests
 
     private static readonly OciPlatform[] AmdArm = [OciPlatform.Parse("linux/amd64"), OciPlatform.Parse("linux/arm64")];
 
-    private static IReadOnlyList<string> Check(string yaml, IReadOnlyList<OciPlatform>? built = null, string? deployment = null)
+    private static List<string> Check(string yaml, IReadOnlyList<OciPlatform>? built = null, string? deployment = null)
         => ManifestAffinityChecker.Check("manager.yaml", yaml, built ?? AmdArm, deployment, Patch).Diagnostics.Select(Describe).ToList();
 
     private static void AssertFindings(string[] expected, IEnumerable<string> actual)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using MultiArch.Build.Processes;
 
 namespace MultiArch.Build.Tests.Unit.Processes;
@@ -42,7 +43,7 @@ public sealed class ProcessRunnerTests
         cts.Cancel();
         await Assert.ThrowsExactlyAsync<OperationCanceledException>(() => run);
         Assert.IsTrue(watch.Elapsed < TimeSpan.FromSeconds(20));
-        var child = int.Parse(File.ReadAllText(marker).Trim());
+        var child = int.Parse(File.ReadAllText(marker).Trim(), CultureInfo.InvariantCulture);
         await Task.Delay(200);
         Assert.IsFalse(Directory.Exists($"/proc/{child}") && !File.ReadAllText($"/proc/{child}/stat").Contains(" Z "), "the grandchild 'sleep 60' is still running");
     }

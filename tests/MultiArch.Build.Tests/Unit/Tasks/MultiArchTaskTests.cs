@@ -51,9 +51,9 @@ public sealed class MultiArchTaskTests
                 {
                     log($"pump {i}");
                 }
-            });
+            }, cancellationToken);
             Log.LogMessage(MessageImportance.High, "between");
-            await System.Threading.Tasks.Task.Delay(10);
+            await System.Threading.Tasks.Task.Delay(10, cancellationToken);
             if (FailAfterPump)
             {
                 throw new InvalidOperationException("boom");

@@ -53,7 +53,7 @@ public sealed class TaskInputFuzzTests
 
     private static ITaskItem[] Items(params string[] specs) => specs.Select(s => (ITaskItem)new TaskItem(s)).ToArray();
 
-    private static ITaskItem FuzzItem(string value)
+    private static TaskItem FuzzItem(string value)
     {
         // An item spec may not be empty in MSBuild: an empty value becomes a blank one.
         var item = new TaskItem(value.Length == 0 ? " " : value);
@@ -102,7 +102,7 @@ public sealed class TaskInputFuzzTests
     }
 
     /// <summary>A platform whose publish output is a real folder with one file.</summary>
-    private static ITaskItem PublishedPlatform()
+    private static TaskItem PublishedPlatform()
     {
         var publish = Path.Combine(Work, "publish");
         Directory.CreateDirectory(publish);

@@ -27,7 +27,7 @@ public sealed class AppFolderCheckTests
         var layout = Path.Combine(TestDirectories.Create("appfolder"), "layout");
         TestImages.WriteLayout(layout, TestImages.Index(images));
         await using var source = OciLayoutSource.Open(layout);
-        return await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Amd64, Arm64], AppDirectory = appDirectory }, default);
+        return await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Amd64, Arm64], AppDirectory = appDirectory }, default);
     }
 
     private static byte[] Managed => File.ReadAllBytes(typeof(AppFolderCheckTests).Assembly.Location);

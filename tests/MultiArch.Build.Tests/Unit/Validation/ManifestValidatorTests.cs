@@ -11,7 +11,7 @@ public sealed class ManifestValidatorTests
     private static async Task<ValidationReport> ValidateAsync(TestIndex index, params string[] expected)
     {
         await using var source = new InMemoryImageSource(index);
-        return await new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = expected.Select(OciPlatform.Parse).ToList() }, default);
+        return await ManifestValidator.ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = expected.Select(OciPlatform.Parse).ToList() }, default);
     }
 
     private static string[] Codes(ValidationReport report) => report.Diagnostics.Where(d => d.Code.Length > 0).Select(d => d.Code).Distinct().Order().ToArray();

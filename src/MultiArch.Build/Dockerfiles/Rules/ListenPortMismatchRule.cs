@@ -4,29 +4,35 @@ using MultiArch.Build.Resources;
 
 namespace MultiArch.Build.Dockerfiles;
 
-internal static partial class DockerfileAnalyzer
+/// <summary>
+/// MULTIARCH5052: the image stage EXPOSEs a TCP port its ASP.NET Core app is not configured to listen on (its
+/// <c>ENV ASPNETCORE_HTTP_PORTS</c>/<c>ASPNETCORE_URLS</c>/<c>URLS</c>, through <c>FROM &lt;stage&gt;</c> chains; URLs win
+/// over port lists, as in Kestrel), or the URLs name the loopback (<c>http://localhost:8080</c>): then nothing outside
+/// the container reaches the app. Only what the Dockerfile says is judged (a base image's own ENV is not read).
+/// </summary>
+internal sealed class ListenPortMismatchRule : DockerfileRule
 {
-    /// <summary>The variables ASP.NET Core reads its addresses from: URLs first (they win over the port lists), as Kestrel does.</summary>
+    /// <summary>The variables ASP.NET Core reads its addresses from: URLs first (they win over the port lists).</summary>
     private static readonly string[] UrlVariables = ["ASPNETCORE_URLS", "DOTNET_URLS", "URLS"];
 
     private static readonly string[] PortVariables = ["ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "DOTNET_HTTP_PORTS", "DOTNET_HTTPS_PORTS", "HTTP_PORTS", "HTTPS_PORTS"];
 
-    /// <summary>
-    /// MULTIARCH5052: the image stage EXPOSEs a TCP port its ASP.NET Core app is not configured to listen on (its
-    /// <c>ENV ASPNETCORE_HTTP_PORTS</c>/<c>ASPNETCORE_URLS</c>/<c>URLS</c>, through <c>FROM &lt;stage&gt;</c> chains), or
-    /// the URLs name the loopback (<c>http://localhost:8080</c>): then nothing outside the container reaches the app.
-    /// Only what the Dockerfile says is judged (a base image's own ENV is not read).
-    /// </summary>
-    private static void CheckListenPort(Context c)
+    public override string ResourceName => nameof(Strings.DockerfileListenPortMismatch);
+
+    public override DiagnosticSeverity Severity => DiagnosticSeverity.Warning;
+
+    public override string Title => "the exposed port and the ASP.NET Core app's port disagree";
+
+    public override void Check(DockerfileRuleContext context)
     {
-        var image = c.Graph.ImageStage!;
+        var image = context.Graph.ImageStage!;
         var chain = new List<DockerfileStage>();
-        for (var s = image; s is not null && chain.Count <= c.Document.Stages.Count; s = c.Graph.ParentOf(s))
+        for (var s = image; s is not null && chain.Count <= context.Document.Stages.Count; s = context.Graph.ParentOf(s))
         {
             chain.Insert(0, s);
         }
 
-        var scope = c.Graph.ScopeAt(image, int.MaxValue);
+        var scope = context.Graph.ScopeAt(image, int.MaxValue);
         var urls = UrlVariables.Select(n => scope.GetValueOrDefault(n)).FirstOrDefault(v => v?.Value is { Length: > 0 } && !v.Value.Contains('$', StringComparison.Ordinal));
         var portLists = PortVariables.Select(n => scope.GetValueOrDefault(n)).Where(v => v?.Value is { Length: > 0 } && !v.Value.Contains('$', StringComparison.Ordinal)).ToList();
         if (urls is null && portLists.Count == 0)
@@ -49,7 +55,7 @@ internal static partial class DockerfileAnalyzer
 
                 if (uri.IsLoopback)
                 {
-                    c.Add(Diagnostic.Warning(nameof(Strings.DockerfileListenPortMismatch), urls.Name, urls.Value, $"{url} is the container's loopback: nothing outside the container reaches it; listen on all interfaces (http://+:{uri.Port.ToString(CultureInfo.InvariantCulture)})"), urls.Line);
+                    context.Add(Finding(urls.Name, urls.Value, $"{url} is the container's loopback: nothing outside the container reaches it; listen on all interfaces (http://+:{uri.Port.ToString(CultureInfo.InvariantCulture)})"), urls.Line);
                 }
 
                 listens.Add(uri.Port);
@@ -75,10 +81,10 @@ internal static partial class DockerfileAnalyzer
         {
             foreach (var expose in stage.Instructions.Where(i => i.Is("EXPOSE")))
             {
-                var at = c.Graph.ScopeAt(stage, expose.Line);
+                var at = context.Graph.ScopeAt(stage, expose.Line);
                 foreach (var word in expose.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 {
-                    var value = word.Contains('$', StringComparison.Ordinal) ? c.Graph.Resolve(word, at).Value : word;
+                    var value = word.Contains('$', StringComparison.Ordinal) ? context.Graph.Resolve(word, at).Value : word;
                     var parts = value?.Split('/') ?? [];
                     if (parts.Length == 0 || (parts.Length > 1 && !parts[1].Equals("tcp", StringComparison.OrdinalIgnoreCase))
                         || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var exposed))
@@ -89,7 +95,7 @@ internal static partial class DockerfileAnalyzer
                     if (!listens.Contains(exposed))
                     {
                         var configured = string.Join(", ", listens.Order().Select(p => p.ToString(CultureInfo.InvariantCulture)));
-                        c.Add(Diagnostic.Warning(nameof(Strings.DockerfileListenPortMismatch), source.Name, source.Value, $"EXPOSE {word} names a port the app does not listen on (it listens on {configured}, line {source.Line.ToString(CultureInfo.InvariantCulture)}); expose that port or set {source.Name} to include {exposed.ToString(CultureInfo.InvariantCulture)}"), expose);
+                        context.Add(Finding(source.Name, source.Value, $"EXPOSE {word} names a port the app does not listen on (it listens on {configured}, line {source.Line.ToString(CultureInfo.InvariantCulture)}); expose that port or set {source.Name} to include {exposed.ToString(CultureInfo.InvariantCulture)}"), expose);
                     }
                 }
             }
