@@ -28,6 +28,13 @@ public static class Environments
 
     public static string? RegistryMissing => RegistryProbe.Value;
 
+    /// <summary>The loopback registry's storage folder, for tests that corrupt what it stores.</summary>
+    public static string? RegistryStorageMissing => RegistryProbe.Value ?? (Environment.GetEnvironmentVariable("MULTIARCH_TEST_REGISTRY_STORAGE") is { Length: > 0 } storage && Directory.Exists(storage)
+        ? null
+        : "needs MULTIARCH_TEST_REGISTRY_STORAGE, the loopback registry's storage folder (build/env/registry.sh start prints it; build/test.sh sets it)");
+
+    public static string RegistryStorage => Environment.GetEnvironmentVariable("MULTIARCH_TEST_REGISTRY_STORAGE")!;
+
     public static string? AuthRegistryMissing => AuthRegistryProbe.Value;
 
     public static string? BusyboxMissing => BusyboxProbe.Value;
@@ -165,6 +172,7 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
     }
 
     public const string Registry = "registry";
+    public const string RegistryStorage = "registry-storage";
     public const string AuthRegistry = "auth-registry";
     public const string Busybox = "busybox";
     public const string DebianPackages = "debian-packages";
@@ -216,6 +224,7 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
     private List<(string Need, string Reason)> Missing() => _needs.Select(n => (n, n switch
     {
         Registry => Environments.RegistryMissing,
+        RegistryStorage => Environments.RegistryStorageMissing,
         AuthRegistry => Environments.AuthRegistryMissing,
         Busybox => Environments.BusyboxMissing,
         DebianPackages => Environments.DebianPackagesMissing,

@@ -12,54 +12,7 @@ namespace MultiArch.Build.Tests.Targets;
 public sealed partial class NodeAffinityTargetTests
 {
     /// <summary>Kubebuilder's manager.yaml, its affinity block uncommented, as operator repos ship it.</summary>
-    internal const string KubebuilderManager = """
-        apiVersion: v1
-        kind: Namespace
-        metadata:
-          labels:
-            control-plane: controller-manager
-          name: system
-        ---
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: controller-manager
-          namespace: system
-          labels:
-            control-plane: controller-manager
-        spec:
-          selector:
-            matchLabels:
-              control-plane: controller-manager
-          replicas: 1
-          template:
-            metadata:
-              labels:
-                control-plane: controller-manager
-            spec:
-              affinity:
-                nodeAffinity:
-                  requiredDuringSchedulingIgnoredDuringExecution:
-                    nodeSelectorTerms:
-                      - matchExpressions:
-                        - key: kubernetes.io/arch
-                          operator: In
-                          values:
-                            - amd64
-                            - arm64
-                            - ppc64le
-                            - s390x
-                        - key: kubernetes.io/os
-                          operator: In
-                          values:
-                            - linux
-              containers:
-              - command:
-                - /manager
-                image: controller:latest
-                name: manager
-
-        """;
+    internal static readonly string KubebuilderManager = TestDataFiles.Kubernetes("kubebuilder-manager.yaml");
 
     [GeneratedRegex(@"(?<file>[^\s:]+)\((?<line>\d+),(?<column>\d+)\): warning (?<code>MULTIARCH\d{4}): [^\n]*?=(?<value>[\w-]+),")]
     private static partial Regex LocatedWarning();

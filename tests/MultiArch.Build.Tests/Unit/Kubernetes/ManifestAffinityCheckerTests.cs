@@ -1,6 +1,7 @@
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Kubernetes;
 using MultiArch.Build.Platforms;
+using MultiArch.Build.Tests.Infrastructure;
 
 namespace MultiArch.Build.Tests.Unit.Kubernetes;
 
@@ -30,42 +31,7 @@ public sealed class ManifestAffinityCheckerTests
     }
 
     /// <summary>Kubebuilder's scaffold (config/manager/manager.yaml) with its commented block uncommented: two documents.</summary>
-    private const string Kubebuilder = """
-        apiVersion: v1
-        kind: Namespace
-        metadata:
-          labels:
-            control-plane: controller-manager
-          name: system
-        ---
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: controller-manager
-          namespace: system
-        spec:
-          template:
-            spec:
-              affinity:
-                nodeAffinity:
-                  requiredDuringSchedulingIgnoredDuringExecution:
-                    nodeSelectorTerms:
-                      - matchExpressions:
-                        - key: kubernetes.io/arch
-                          operator: In
-                          values:
-                            - amd64
-                            - arm64
-                            - ppc64le
-                            - s390x
-                        - key: kubernetes.io/os
-                          operator: In
-                          values:
-                            - linux
-              containers:
-              - name: manager
-                image: controller:latest
-        """;
+    private static readonly string Kubebuilder = TestDataFiles.Kubernetes("kubebuilder-manager-affinity.yaml");
 
     [TestMethod]
     public void Kubebuilder_scaffold_allows_two_architectures_that_were_not_built_each_at_its_line()
@@ -86,22 +52,7 @@ public sealed class ManifestAffinityCheckerTests
     [TestMethod]
     public void A_built_architecture_the_In_list_omits_is_reported_at_its_values_key()
     {
-        const string yaml = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata: {name: manager}
-            spec:
-              template:
-                spec:
-                  affinity:
-                    nodeAffinity:
-                      requiredDuringSchedulingIgnoredDuringExecution:
-                        nodeSelectorTerms:
-                        - matchExpressions:
-                          - key: kubernetes.io/arch
-                            operator: In
-                            values: [amd64]
-            """;
+        var yaml = TestDataFiles.Kubernetes("a-built-architecture-the-in-list-omits-is-reported-at-its-values-key.yaml");
 
         AssertFindings(["MULTIARCH6002@14:25 kubernetes.io/arch=arm64"], Check(yaml));
     }
@@ -109,25 +60,7 @@ public sealed class ManifestAffinityCheckerTests
     [TestMethod]
     public void NotIn_excluding_a_built_architecture_points_at_that_value_and_allows_the_others_at_the_operator()
     {
-        const string yaml = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: manager
-            spec:
-              template:
-                spec:
-                  affinity:
-                    nodeAffinity:
-                      requiredDuringSchedulingIgnoredDuringExecution:
-                        nodeSelectorTerms:
-                        - matchExpressions:
-                          - key: kubernetes.io/arch
-                            operator: NotIn
-                            values:
-                            - arm64
-                            - s390x
-            """;
+        var yaml = TestDataFiles.Kubernetes("notin-excluding-a-built-architecture.yaml");
 
         // NotIn allows every node architecture it does not list: arm and ppc64le were not built (at the operator);
         // arm64 was built but is excluded (at that value).
@@ -137,25 +70,7 @@ public sealed class ManifestAffinityCheckerTests
     [TestMethod]
     public void Several_terms_are_ORed_a_value_allowed_by_any_term_is_allowed()
     {
-        const string yaml = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: manager
-            spec:
-              template:
-                spec:
-                  affinity:
-                    nodeAffinity:
-                      requiredDuringSchedulingIgnoredDuringExecution:
-                        nodeSelectorTerms:
-                        - matchExpressions:
-                          - {key: kubernetes.io/arch, operator: In, values: [amd64]}
-                          - {key: kubernetes.io/os, operator: In, values: [linux]}
-                        - matchExpressions:
-                          - {key: kubernetes.io/arch, operator: In, values: [arm64, riscv64]}
-                          - {key: kubernetes.io/os, operator: In, values: [linux]}
-            """;
+        var yaml = TestDataFiles.Kubernetes("several-terms-are-ored-a-value-allowed-by-any-term-is-allowed.yaml");
 
         AssertFindings(["MULTIARCH6001@16:73 kubernetes.io/arch=riscv64"], Check(yaml));
     }
@@ -163,23 +78,7 @@ public sealed class ManifestAffinityCheckerTests
     [TestMethod]
     public void A_term_without_an_architecture_expression_allows_every_architecture()
     {
-        const string yaml = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: manager
-            spec:
-              template:
-                spec:
-                  affinity:
-                    nodeAffinity:
-                      requiredDuringSchedulingIgnoredDuringExecution:
-                        nodeSelectorTerms:
-                        - matchExpressions:
-                          - key: kubernetes.io/os
-                            operator: In
-                            values: [linux]
-            """;
+        var yaml = TestDataFiles.Kubernetes("a-term-without-an-architecture-expression-allows-every-architecture.yaml");
 
         AssertFindings(["MULTIARCH6003@12:15"], Check(yaml));
     }
@@ -187,18 +86,7 @@ public sealed class ManifestAffinityCheckerTests
     [TestMethod]
     public void No_affinity_at_all_is_said_once_at_the_pod_spec_not_as_a_warning()
     {
-        const string yaml = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: controller-manager
-            spec:
-              template:
-                spec:
-                  containers:
-                  - name: manager
-                    image: controller:latest
-            """;
+        var yaml = TestDataFiles.Kubernetes("no-affinity-at-all-is-said-once-at-the-pod-spec-not-as-a-warning.yaml");
 
         var check = ManifestAffinityChecker.Check("manager.yaml", yaml, AmdArm, null, Patch);
 
@@ -210,18 +98,7 @@ public sealed class ManifestAffinityCheckerTests
     [TestMethod]
     public void A_nodeSelector_pins_like_an_In_term()
     {
-        const string yaml = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: manager
-            spec:
-              template:
-                spec:
-                  nodeSelector:
-                    kubernetes.io/arch: amd64
-                    kubernetes.io/os: windows
-            """;
+        var yaml = TestDataFiles.Kubernetes("a-nodeselector-pins-like-an-in-term.yaml");
 
         AssertFindings(["MULTIARCH6001@10:27 kubernetes.io/os=windows", "MULTIARCH6002@10:27 kubernetes.io/os=linux", "MULTIARCH6002@9:29 kubernetes.io/arch=arm64"], Check(yaml).OrderBy(s => s, StringComparer.Ordinal));
     }
@@ -229,26 +106,7 @@ public sealed class ManifestAffinityCheckerTests
     [TestMethod]
     public void Windows_and_beta_labels_are_judged_like_the_current_ones()
     {
-        const string yaml = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: manager
-            spec:
-              template:
-                spec:
-                  affinity:
-                    nodeAffinity:
-                      requiredDuringSchedulingIgnoredDuringExecution:
-                        nodeSelectorTerms:
-                        - matchExpressions:
-                          - key: beta.kubernetes.io/arch
-                            operator: In
-                            values: [amd64]
-                          - key: kubernetes.io/os
-                            operator: In
-                            values: [linux, windows]
-            """;
+        var yaml = TestDataFiles.Kubernetes("windows-and-beta-labels-are-judged-like-the-current-ones.yaml");
         var built = new[] { OciPlatform.Parse("linux/amd64"), OciPlatform.Parse("windows/amd64") };
 
         AssertFindings([], Check(yaml, built));
@@ -257,26 +115,7 @@ public sealed class ManifestAffinityCheckerTests
     [TestMethod]
     public void Only_the_named_deployment_is_checked_in_a_multi_document_manifest()
     {
-        const string yaml = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: webhook
-            spec:
-              template:
-                spec:
-                  nodeSelector: {kubernetes.io/arch: s390x}
-            ---
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: controller-manager
-            spec:
-              template:
-                spec:
-                  nodeSelector: {kubernetes.io/arch: amd64}
-            ...
-            """;
+        var yaml = TestDataFiles.Kubernetes("only-the-named-deployment-is-checked-in-a-multi-document-manifest.yaml");
 
         AssertFindings(["MULTIARCH6002@17:42 kubernetes.io/arch=arm64"], Check(yaml, deployment: "controller-manager"));
         Assert.AreEqual(4, Check(yaml).Count, "without a name every workload is checked");
