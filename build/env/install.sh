@@ -91,9 +91,10 @@ done
 echo "export MULTIARCH_TEST_BUSYBOX_DIR=$MULTIARCH_ENV_STATE/busybox"
 
 # Real Debian programs and C libraries per architecture, for the start-up check and smoke-run tests
-# (a glibc program with and without its C library, on a musl layout, a library on one architecture only):
+# (a glibc program with and without its C library, on a musl layout, a library on one architecture only;
+# libgcc-s1 and libstdc++6 make the base a self-contained ASP.NET Core app runs on for the server smoke run):
 # the .deb files go to $MULTIARCH_ENV_STATE/debs/<debian-arch>/ and the tests unpack what they need.
-deb_packages=(hello libc6 musl pigz zlib1g)
+deb_packages=(hello libc6 libgcc-s1 libstdc++6 musl pigz zlib1g)
 for a in amd64 arm64; do
   dest="$MULTIARCH_ENV_STATE/debs/$a"
   mkdir -p "$dest"

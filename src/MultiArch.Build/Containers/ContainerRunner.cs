@@ -25,6 +25,52 @@ internal sealed record ContainerRunRequest(string Cli, string Image, OciPlatform
 
     /// <summary>Lines of output kept for the report.</summary>
     public int KeepLines { get; init; } = 20;
+
+    /// <summary>A server's URL, asked until it answers; null: the run is judged by its exit.</summary>
+    public ContainerHttpProbe? Probe { get; init; }
+
+    /// <summary>Watch for a server (a listening socket) while it runs: seen listening, it is stopped at once.</summary>
+    public bool WatchListening { get; init; }
+
+    /// <summary>How <see cref="Probe"/> reaches the container's port.</summary>
+    public ContainerReach Reach { get; init; } = ContainerReach.Auto;
+}
+
+/// <summary>How a smoke run reaches a server's port.</summary>
+internal enum ContainerReach
+{
+    /// <summary>The container's network namespace when this process may enter it, else a port published on 127.0.0.1.</summary>
+    Auto,
+
+    /// <summary>A socket made inside the container's network namespace: no network, no published port (<see cref="NetworkNamespace"/>).</summary>
+    Namespace,
+
+    /// <summary>The port published on 127.0.0.1 at a port the engine picks (<c>-p 127.0.0.1::PORT</c>); needs the engine's default network.</summary>
+    Publish,
+}
+
+/// <summary>An HTTP GET of <see cref="Url"/> (its host is the container) sent to the container's <see cref="Port"/>.</summary>
+internal sealed record ContainerHttpProbe(Uri Url)
+{
+    public int Port => Url.Port;
+}
+
+/// <summary>What was seen of a running server: its answer, the sockets it listened on, how it was reached.</summary>
+internal sealed record ServerObservation
+{
+    /// <summary>The last HTTP status the URL answered with.</summary>
+    public int? Status { get; init; }
+
+    /// <summary>Why the last request got no answer (connection refused, reset, ...).</summary>
+    public string? Error { get; init; }
+
+    public IReadOnlyList<ListeningSocket> Listening { get; init; } = [];
+
+    /// <summary>How the port was reached: "network namespace" or the published address.</summary>
+    public string? Reached { get; init; }
+
+    /// <summary>Why the port could not be reached at all (namespace not enterable, no port published); the server was not asked.</summary>
+    public string? Unreachable { get; init; }
 }
 
 /// <summary>What one run did. <see cref="ExitCode"/> is the container's (or the engine's 125-127 when it could not start it).</summary>
@@ -34,7 +80,17 @@ internal sealed record ContainerRunOutcome(
     TimeSpan Duration,
     IReadOnlyList<string> Output,
     IReadOnlyList<string> Arguments,
-    string? ResourceLimits);
+    string? ResourceLimits)
+{
+    /// <summary>The last lines of output (the first ones are <see cref="Output"/>).</summary>
+    public IReadOnlyList<string> LastLines { get; init; } = [];
+
+    /// <summary>What was seen of it as a server (a probe or watch); null when it was only run.</summary>
+    public ServerObservation? Server { get; init; }
+
+    /// <summary>It was still running when the probe or watch ended, and was stopped then (not a time-out).</summary>
+    public bool Stopped { get; init; }
+}
 
 /// <summary>The engine could not fetch the image to run (pull failed); the container never started.</summary>
 internal sealed class ContainerPullException(string cli, string image, string detail)
@@ -50,10 +106,18 @@ internal interface IContainerRunner
 /// never mixes with the program's output, and a pull failure is told apart from a start failure), then run
 /// with <c>--rm</c>, a unique name, <c>--platform</c>, no network unless asked, no published port and no
 /// mount. A run past its time-out is removed with <c>rm -f</c> (the engine's client alone does not stop it).
-/// An image this run pulled is removed again afterwards.
+/// An image this run pulled is removed again afterwards. A server is asked over HTTP while it runs
+/// (<see cref="ContainerHttpProbe"/>), through its network namespace or a port published on 127.0.0.1 only,
+/// then stopped and removed. Safe to call for several platforms at once.
 /// </summary>
 internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunner
 {
+    /// <summary>How often a server is asked while it starts.</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>The last lines of output kept for a failure's message.</summary>
+    private const int TailLines = 10;
+
     /// <summary>
     /// Resource limits a rootful podman could not apply here: it asks for nofile=1048576 and nproc=4194304,
     /// which fail ("error setting rlimit") inside a container or user namespace without CAP_SYS_RESOURCE. The
@@ -61,7 +125,10 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
     /// </summary>
     public static readonly (string Name, long Value)[] FallbackLimits = [("nofile", 1024), ("nproc", 4096)];
 
-    private string? _limitArgs;
+    private volatile string? _limitArgs;
+
+    /// <summary>Set once entering a namespace failed for a container here (a remote engine): later runs publish at once.</summary>
+    private volatile bool _publishOnly;
 
     /// <summary>The engine to run with: <paramref name="cli"/> when given, else podman when it works, else docker when its daemon answers.</summary>
     public static async Task<string> ChooseCliAsync(IProcessRunner processes, string? cli, CancellationToken cancellationToken)
@@ -104,12 +171,22 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
 
         try
         {
-            var outcome = await RunOnceAsync(request, _limitArgs, onLine, cancellationToken).ConfigureAwait(false);
-            if (podman && _limitArgs is null && outcome.ExitCode is 125 or 126 && outcome.Output.Any(l => l.Contains("rlimit", StringComparison.OrdinalIgnoreCase)))
+            var reach = ReachFor(request);
+            var limits = _limitArgs;
+            var outcome = await RunOnceAsync(request, limits, reach, onLine, cancellationToken).ConfigureAwait(false);
+            if (podman && limits is null && (outcome.ExitCode is 125 or 126 || outcome.Stopped || outcome.TimedOut) && outcome.Output.Any(IsRlimitFailure))
             {
-                // The container never started (runc failed before exec): retry once with limits it may set, and keep them.
+                // The container never started (runc failed before exec; podman's client may even linger after saying
+                // so): retry once with limits it may set, and keep them.
                 _limitArgs = string.Join(' ', FallbackLimits.Select(l => $"--ulimit {l.Name}={Lowered(l.Name, l.Value)}:{Lowered(l.Name, l.Value)}"));
-                outcome = await RunOnceAsync(request, _limitArgs, onLine, cancellationToken).ConfigureAwait(false);
+                outcome = await RunOnceAsync(request, _limitArgs, reach, onLine, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (request.Reach == ContainerReach.Auto && reach == ContainerReach.Namespace && outcome.Server?.Unreachable is not null)
+            {
+                // The engine's container is not this machine's process (a remote engine): publish the port instead.
+                _publishOnly = true;
+                outcome = await RunOnceAsync(request, _limitArgs, ContainerReach.Publish, onLine, cancellationToken).ConfigureAwait(false);
             }
 
             return outcome;
@@ -123,11 +200,28 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
         }
     }
 
+    /// <summary>runc's refusal to apply podman's default resource limits: the container never started.</summary>
+    private static bool IsRlimitFailure(string line) => line.Contains("error setting rlimit", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>How a request's server is reached here: <see cref="ContainerReach.Auto"/> resolved.</summary>
+    public ContainerReach ReachFor(ContainerRunRequest request) => request.Reach switch
+    {
+        _ when request.Probe is null => ContainerReach.Namespace,
+        ContainerReach.Auto => !_publishOnly && NetworkNamespace.CanEnter ? ContainerReach.Namespace : ContainerReach.Publish,
+        var chosen => chosen,
+    };
+
     /// <summary>The <c>run</c> arguments, pure: what is isolated and how.</summary>
-    public static IReadOnlyList<string> RunArguments(ContainerRunRequest request, string name, string? limitArgs)
+    public static IReadOnlyList<string> RunArguments(ContainerRunRequest request, string name, string? limitArgs, ContainerReach reach = ContainerReach.Namespace)
     {
         var args = new List<string> { "run", "--rm", "--name", name, "--platform", request.Platform.ToString(), "--pull=never" };
-        if (!request.Network)
+        if (request.Probe is not null && reach == ContainerReach.Publish)
+        {
+            // Published on the loopback only, at a port the engine picks (so platforms side by side never collide);
+            // publishing needs the engine's default network.
+            args.AddRange(["-p", $"127.0.0.1::{request.Probe.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}"]);
+        }
+        else if (!request.Network)
         {
             args.Add("--network=none");
         }
@@ -143,22 +237,26 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
         return args;
     }
 
-    private async Task<ContainerRunOutcome> RunOnceAsync(ContainerRunRequest request, string? limitArgs, Action<string>? onLine, CancellationToken cancellationToken)
+    private async Task<ContainerRunOutcome> RunOnceAsync(ContainerRunRequest request, string? limitArgs, ContainerReach reach, Action<string>? onLine, CancellationToken cancellationToken)
     {
         var name = $"multiarch-smoke-{Guid.NewGuid():N}";
-        var args = RunArguments(request, name, limitArgs);
+        var args = RunArguments(request, name, limitArgs, reach);
         var lines = new List<string>();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(request.Timeout);
+        var tail = new Queue<string>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stop.CancelAfter(request.Timeout);
         var clock = Stopwatch.StartNew();
 
-        // Past the time-out the client is killed, but the container lives on under conmon (podman) or the
-        // daemon (docker) and may hold the output open: remove it at once.
+        // Past the time-out (or once a server was seen) the client is killed, but the container lives on under
+        // conmon (podman) or the daemon (docker) and may hold the output open: remove it at once.
         Task? removal = null;
-        using var onTimeout = timeout.Token.Register(() => removal = processes.RunAsync(new ProcessSpec(request.Cli, ["rm", "-f", name]), null, CancellationToken.None));
+        using var onStop = stop.Token.Register(() => removal = processes.RunAsync(new ProcessSpec(request.Cli, RemoveArguments(request.Cli, name)), null, CancellationToken.None));
+        var stopped = false;
+        var neverStarted = false;
+        ServerObservation? server = null;
         try
         {
-            var result = await processes.RunAsync(
+            var run = processes.RunAsync(
                 new ProcessSpec(request.Cli, args),
                 line =>
                 {
@@ -168,16 +266,35 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
                         {
                             lines.Add(line.Text);
                         }
+
+                        tail.Enqueue(line.Text);
+                        if (tail.Count > TailLines)
+                        {
+                            tail.Dequeue();
+                        }
                     }
+
+                    neverStarted |= IsRlimitFailure(line.Text);
 
                     onLine?.Invoke(line.Text);
                 },
-                timeout.Token).ConfigureAwait(false);
-            return new ContainerRunOutcome(result.ExitCode, false, clock.Elapsed, Snapshot(lines), args, limitArgs);
+                stop.Token);
+            if (request.Probe is not null || request.WatchListening)
+            {
+                server = await ObserveAsync(request, name, reach, run, () => Volatile.Read(ref neverStarted), stop.Token).ConfigureAwait(false);
+                if (!run.IsCompleted && !stop.IsCancellationRequested)
+                {
+                    stopped = true;
+                    await stop.CancelAsync().ConfigureAwait(false);
+                }
+            }
+
+            var result = await run.ConfigureAwait(false);
+            return new ContainerRunOutcome(result.ExitCode, false, clock.Elapsed, Snapshot(lines, lines), args, limitArgs) { LastLines = Snapshot(lines, tail), Server = server, Stopped = stopped };
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new ContainerRunOutcome(null, true, clock.Elapsed, Snapshot(lines), args, limitArgs);
+            return new ContainerRunOutcome(null, !stopped, clock.Elapsed, Snapshot(lines, lines), args, limitArgs) { LastLines = Snapshot(lines, tail), Server = server, Stopped = stopped };
         }
         finally
         {
@@ -188,6 +305,173 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
             }
         }
     }
+
+    /// <summary>
+    /// Watches a running container until its URL answers (2xx, or a status that will not change), it is seen
+    /// listening (a watch), it exits, or the time-out: what was seen. Never throws for the server's sake.
+    /// </summary>
+    private async Task<ServerObservation> ObserveAsync(ContainerRunRequest request, string name, ContainerReach reach, Task<ProcessResult> run, Func<bool> neverStarted, CancellationToken stop)
+    {
+        var seen = new ServerObservation();
+        try
+        {
+            // The container's ID and its first process, once it runs.
+            string? id = null;
+            var pid = 0;
+            while (!run.IsCompleted && !neverStarted())
+            {
+                var inspect = await processes.RunAsync(new ProcessSpec(request.Cli, ["container", "inspect", "--format", "{{.Id}} {{.State.Pid}}", name]), null, stop).ConfigureAwait(false);
+                if (inspect.Succeeded && inspect.StandardOutput.Trim().Split(' ') is [var i, var p] && int.TryParse(p, out pid) && pid > 0)
+                {
+                    id = i;
+                    break;
+                }
+
+                await Task.Delay(PollInterval / 3, stop).ConfigureAwait(false);
+            }
+
+            if (id is null)
+            {
+                return seen;
+            }
+
+            // Only a process of this machine whose cgroup names the container is read (a remote engine's PID is not ours).
+            var namespacePath = NetworkNamespace.OfContainer(pid, id);
+            Func<CancellationToken, Task<System.Net.Sockets.Socket>>? connect = null;
+            if (request.Probe is { } probe)
+            {
+                if (reach == ContainerReach.Namespace)
+                {
+                    if (namespacePath is null || !NetworkNamespace.CanEnter)
+                    {
+                        return seen with { Unreachable = namespacePath is null ? $"the container's process ({pid}) is not visible on this machine" : "entering a network namespace needs CAP_SYS_ADMIN (root)" };
+                    }
+
+                    connect = ct => NetworkNamespace.ConnectAsync(namespacePath, probe.Port, ct);
+                    seen = seen with { Reached = "its network namespace" };
+                }
+                else
+                {
+                    var published = await PublishedPortAsync(request.Cli, name, probe.Port, run, stop).ConfigureAwait(false);
+                    if (published is null)
+                    {
+                        return run.IsCompleted ? seen : seen with { Unreachable = $"{request.Cli} published no port for {probe.Port}/tcp (a docker engine without a bridge network, --bridge=none, publishes none)" };
+                    }
+
+                    connect = async ct =>
+                    {
+                        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                        try
+                        {
+                            await socket.ConnectAsync(published, ct).ConfigureAwait(false);
+                            return socket;
+                        }
+                        catch
+                        {
+                            socket.Dispose();
+                            throw;
+                        }
+                    };
+                    seen = seen with { Reached = published.ToString() };
+                }
+            }
+
+            using var http = connect is null ? null : HttpClientFor(connect);
+            while (!run.IsCompleted && !stop.IsCancellationRequested)
+            {
+                if (namespacePath is not null)
+                {
+                    seen = seen with { Listening = ListeningSockets.Of(pid) };
+                }
+
+                if (http is null)
+                {
+                    if (seen.Listening.Count > 0)
+                    {
+                        // A server: it started and listens. A moment more, to see it stays up.
+                        await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(1), stop)).ConfigureAwait(false);
+                        return seen;
+                    }
+                }
+                else
+                {
+                    try
+                    {
+                        using var response = await http.GetAsync(request.Probe!.Url, HttpCompletionOption.ResponseHeadersRead, stop).ConfigureAwait(false);
+                        var status = (int)response.StatusCode;
+                        seen = seen with { Status = status, Error = null };
+                        if (status is >= 200 and < 300 || (status is >= 400 and < 500 && status is not (408 or 425 or 429)))
+                        {
+                            // Settled: a 2xx, or a client error that will not change however long it is asked.
+                            if (namespacePath is not null)
+                            {
+                                seen = seen with { Listening = ListeningSockets.Of(pid) };
+                            }
+
+                            return seen;
+                        }
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or IOException or System.Net.Sockets.SocketException || (ex is OperationCanceledException && !stop.IsCancellationRequested))
+                    {
+                        seen = seen with { Error = Innermost(ex) };
+                    }
+                }
+
+                await Task.WhenAny(run, Task.Delay(PollInterval, stop)).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+
+        return seen;
+    }
+
+    /// <summary>The host address the engine published <paramref name="port"/> at (<c>port NAME PORT/tcp</c>), asked for a few seconds.</summary>
+    private async Task<System.Net.IPEndPoint?> PublishedPortAsync(string cli, string name, int port, Task run, CancellationToken stop)
+    {
+        for (var attempt = 0; attempt < 10 && !run.IsCompleted; attempt++)
+        {
+            var result = await processes.RunAsync(new ProcessSpec(cli, ["port", name, $"{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}/tcp"]), null, stop).ConfigureAwait(false);
+            foreach (var line in result.Succeeded ? result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [])
+            {
+                if (System.Net.IPEndPoint.TryParse(line, out var endpoint) && endpoint.Port > 0)
+                {
+                    return System.Net.IPAddress.Any.Equals(endpoint.Address) || System.Net.IPAddress.IPv6Any.Equals(endpoint.Address) ? new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, endpoint.Port) : endpoint;
+                }
+            }
+
+            await Task.Delay(PollInterval, stop).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    /// <summary>A client whose every connection is made by <paramref name="connect"/>, fresh each time (a server restarting is asked anew), no proxy, no redirect.</summary>
+    private static HttpClient HttpClientFor(Func<CancellationToken, Task<System.Net.Sockets.Socket>> connect)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.Zero,
+            ConnectCallback = async (_, ct) => new System.Net.Sockets.NetworkStream(await connect(ct).ConfigureAwait(false), ownsSocket: true),
+        };
+        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
+    }
+
+    private static string Innermost(Exception ex)
+    {
+        while (ex.InnerException is not null)
+        {
+            ex = ex.InnerException;
+        }
+
+        return ex.Message;
+    }
+
+    /// <summary><c>rm -f</c>; podman's waits 10 s for a stop signal a server as PID 1 may ignore, so it is told not to.</summary>
+    private static string[] RemoveArguments(string cli, string name) => cli == "podman" ? ["rm", "-f", "-t", "0", name] : ["rm", "-f", name];
 
     /// <summary>
     /// A first <c>rm -f</c> can race the killed client (the container still starting, or locked while it stops):
@@ -204,15 +488,16 @@ internal sealed class ContainerRunner(IProcessRunner processes) : IContainerRunn
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(300 * (attempt + 1))).ConfigureAwait(false);
-            await processes.RunAsync(new ProcessSpec(cli, ["rm", "-f", name]), null, CancellationToken.None).ConfigureAwait(false);
+            await processes.RunAsync(new ProcessSpec(cli, RemoveArguments(cli, name)), null, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
-    private static List<string> Snapshot(List<string> lines)
+    /// <summary>A copy of <paramref name="items"/>, taken under the lock the output callback holds.</summary>
+    private static List<string> Snapshot(List<string> gate, IEnumerable<string> items)
     {
-        lock (lines)
+        lock (gate)
         {
-            return lines.ToList();
+            return items.ToList();
         }
     }
 

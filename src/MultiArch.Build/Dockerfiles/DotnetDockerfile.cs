@@ -115,6 +115,9 @@ internal sealed record DotnetDockerfileSpec
     public required string TargetFileName { get; init; }
 
     public IReadOnlyList<ContainerPortSpec> Ports { get; init; } = [];
+
+    /// <summary>An ASP.NET Core app: it is made to listen on every TCP port exposed, on all interfaces, whatever the base.</summary>
+    public bool AspNetCore { get; init; }
 }
 
 /// <summary>
@@ -141,6 +144,14 @@ internal static class DotnetDockerfile
         text.AppendLine("ARG TARGETPLATFORM");
         text.AppendLine(CultureInfo.InvariantCulture, $"COPY --from={spec.PublishContext} ${{TARGETPLATFORM}}/ {dir}/");
         text.AppendLine("WORKDIR " + dir);
+        var httpPorts = spec.Ports.Where(p => p.Protocol == "tcp").Select(p => p.Number.ToString(CultureInfo.InvariantCulture)).ToList();
+        if (spec.AspNetCore && httpPorts.Count > 0)
+        {
+            // As Microsoft's aspnet image does: Kestrel listens on these ports on all interfaces. A runtime-deps or other
+            // base does not set it, and the app would listen on http://localhost:5000, unreachable from outside.
+            text.AppendLine("ENV ASPNETCORE_HTTP_PORTS=" + string.Join(';', httpPorts));
+        }
+
         foreach (var port in spec.Ports)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"EXPOSE {port.Number.ToString(CultureInfo.InvariantCulture)}/{port.Protocol}");

@@ -65,6 +65,7 @@ public sealed partial class GenerateContainerDockerfile : MultiArchTask
             AssemblyName = AssemblyName,
             TargetFileName = TargetFileName,
             Ports = ports,
+            AspNetCore = aspNetCore,
         };
         var text = DotnetDockerfile.Generate(spec);
         var path = TaskInputs.FullPath("OutputPath", OutputPath, required: true, file: true)!;

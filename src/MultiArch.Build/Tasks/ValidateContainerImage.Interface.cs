@@ -69,6 +69,15 @@ public sealed partial class ValidateContainerImage
     /// <summary>More <c>run</c> options for the smoke run (no ports, mounts or network options).</summary>
     public string SmokeTestRunArgs { get; set; } = "";
 
+    /// <summary>A server's URL, <c>http://localhost:PORT/path</c> (the container's port): asked until it answers 2xx or the time-out passes, then the container is stopped.</summary>
+    public string SmokeTestUrl { get; set; } = "";
+
+    /// <summary>How the URL's port is reached: <c>auto</c> (default), <c>namespace</c> (inside the container's network namespace) or <c>publish</c> (a port published on 127.0.0.1).</summary>
+    public string SmokeTestReach { get; set; } = "";
+
+    /// <summary>How many platforms run at once (default: this machine's processor count; 1: one after another).</summary>
+    public string SmokeTestParallel { get; set; } = "";
+
     /// <summary>Registries (host or host:port) reached over plain HTTP besides loopback ones, ';' or ',' separated.</summary>
     public string InsecureRegistries { get; set; } = "";
 

@@ -117,6 +117,9 @@ public sealed partial class ValidateContainerImage : MultiArchTask
     {
         var timeout = 60;
         var exitCode = 0;
+        var parallel = Environment.ProcessorCount;
+        Uri? url = null;
+        var reach = ContainerReach.Auto;
         IReadOnlyList<string>? command = null;
         IReadOnlyList<string> runArgs;
         try
@@ -129,6 +132,21 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             if (TaskInputs.Text(SmokeTestExitCode) is { } e && (!int.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out exitCode) || exitCode > 255))
             {
                 throw new SmokeInputException("ContainerSmokeTestExitCode", e, "give an exit code from 0 to 255");
+            }
+
+            if (TaskInputs.Text(SmokeTestParallel) is { } n && (!int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out parallel) || parallel < 1))
+            {
+                throw new SmokeInputException("ContainerSmokeTestParallel", n, "give how many platforms may run at once, 1 or more");
+            }
+
+            if (TaskInputs.Text(SmokeTestReach) is { } h && !Enum.TryParse(h, ignoreCase: true, out reach))
+            {
+                throw new SmokeInputException("ContainerSmokeTestReach", h, "give auto, namespace or publish");
+            }
+
+            if (TaskInputs.Text(SmokeTestUrl) is { } u)
+            {
+                url = Validation.SmokeTest.ParseUrl(u) ?? throw new SmokeInputException("ContainerSmokeTestUrl", u, "give http://localhost:PORT/path: the container's PORT, asked over plain HTTP");
             }
 
             command = TaskInputs.Text(SmokeTestCommand) is { } c ? Split("ContainerSmokeTestCommand", c) : null;
@@ -155,6 +173,9 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             Network = SmokeTestNetwork,
             RunArgs = runArgs,
             InsecureRegistries = TaskInputs.List(InsecureRegistries),
+            Url = url,
+            Reach = reach,
+            Parallel = parallel,
         };
 
         static IReadOnlyList<string> Split(string property, string value)
@@ -174,9 +195,24 @@ public sealed partial class ValidateContainerImage : MultiArchTask
     {
         var cli = await ContainerRunner.ChooseCliAsync(ProcessRunner.Instance, options.Cli, cancellationToken);
         var runner = new ContainerRunner(ProcessRunner.Instance);
-        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.SmokeTestStarting), report.Platforms.Count, cli, (int)options.Timeout.TotalSeconds, options.ExpectedExitCode, options.Network ? "the engine's default" : "none");
+        Log.LogMessageFromResources(
+            MessageImportance.High,
+            nameof(Strings.SmokeTestStarting),
+            report.Platforms.Count,
+            cli,
+            (int)options.Timeout.TotalSeconds,
+            options.Url is { } url ? $"a 2xx from {url}" : $"exit code {options.ExpectedExitCode}",
+            options.Network ? "the engine's default" : options.Url is null ? "none" : runner.ReachFor(new ContainerRunRequest(cli, report.Image, OciPlatform.Host()) { Probe = new ContainerHttpProbe(options.Url), Reach = options.Reach }) == ContainerReach.Namespace ? "none (the URL is asked inside the container's network namespace)" : "the engine's default (the port published on 127.0.0.1 only)",
+            Math.Min(options.Parallel, Math.Max(1, report.Platforms.Count)));
         var log = LogFromAnyThread(MessageImportance.Normal);
         var (results, findings) = await Validation.SmokeTest.RunAsync(runner, report, options with { Cli = cli }, (platform, line) => log($"[{platform}] {line}"), cancellationToken);
+
+        // One line per platform at the default verbosity, whatever the verdict: the evidence of the run.
+        foreach (var result in results)
+        {
+            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.SmokeTestPlatformLine), result.Platform, result.Execution, result.Summary());
+        }
+
         return report with { Diagnostics = [.. report.Diagnostics, .. findings], SmokeTests = results };
     }
 

@@ -137,14 +137,20 @@ internal sealed record ValidationReport(
 
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Smoke run: `{Escape(SmokeTests[0].Command)}`");
+        if (SmokeTests[0].Url is { } url)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"asked at `{Escape(url)}`");
+        }
         md.AppendLine();
-        md.AppendLine("| Platform | Ran | Exit code | Seconds | First lines of output | Verdict |");
+        md.AppendLine("| Platform | Ran | Exit code or HTTP status | Seconds | First lines of output | Verdict |");
         md.AppendLine("|---|---|---|---|---|---|");
         foreach (var s in SmokeTests)
         {
-            var exit = s.TimedOut ? "timed out" : s.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
+            var exit = s.Url is not null ? (s.HttpStatus is { } status ? $"HTTP {status.ToString(CultureInfo.InvariantCulture)}" : "no answer") + " (expected 2xx)"
+                : s.ServerWithoutUrl ? "a server, still running (no URL to ask)"
+                : (s.TimedOut ? "timed out" : s.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "-") + $" (expected {s.ExpectedExitCode.ToString(CultureInfo.InvariantCulture)})";
             var output = s.Output.Count == 0 ? "-" : "<code>" + string.Join("<br>", s.Output.Take(5).Select(l => System.Net.WebUtility.HtmlEncode(Escape(l)))) + "</code>";
-            md.AppendLine(CultureInfo.InvariantCulture, $"| `{s.Platform}` | {s.Execution} | {exit} (expected {s.ExpectedExitCode}) | {s.DurationSeconds.ToString(CultureInfo.InvariantCulture)} | {output} | {(s.Passed ? "passed" : "failed")} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| `{s.Platform}` | {s.Execution} | {exit} | {s.DurationSeconds.ToString(CultureInfo.InvariantCulture)} | {output} | {(s.Passed ? "passed" : s.ServerWithoutUrl ? "not judged" : "failed")} |");
         }
     }
 

@@ -18,7 +18,7 @@ internal static class DebianImages
     public static readonly OciPlatform Arm64 = OciPlatform.Parse("linux/arm64");
     public static readonly OciPlatform[] Platforms = [Amd64, Arm64];
 
-    private static readonly string[] Packages = ["hello", "libc6", "musl", "pigz", "zlib1g"];
+    private static readonly string[] Packages = ["hello", "libc6", "libgcc-s1", "libstdc++6", "musl", "pigz", "zlib1g"];
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static readonly Dictionary<(string Package, string Arch), TestBlob> Layers = [];
     private static string? _repository;
@@ -95,6 +95,32 @@ internal static class DebianImages
         {
             Gate.Release();
         }
+    }
+
+    /// <summary>
+    /// A base of Debian 12's libraries that a self-contained .NET app needs (as <c>runtime-deps</c> holds them, with
+    /// invariant globalization: libc6, libgcc-s1, libstdc++6, zlib1g) and a <c>/tmp</c>, for linux/amd64 and
+    /// linux/arm64, without any ASP.NET Core setting in its config; pushed once per test run.
+    /// </summary>
+    public static async Task<string> DotnetDepsBaseAsync(string repository)
+    {
+        using var client = new RegistryClient(Environments.Registry);
+        var images = new List<TestImage>();
+        foreach (var platform in Platforms)
+        {
+            var arch = TestImages.DebianArch(platform);
+            var layers = new List<TestBlob>();
+            foreach (var package in new[] { "libc6", "libgcc-s1", "libstdc++6", "zlib1g" })
+            {
+                layers.Add(await LayerAsync(package, arch));
+            }
+
+            layers.Add(TestImages.Layer([new TestFile("tmp/.keep", [], Mode: 0b110_100_100)]));
+            images.Add(TestImages.Image(platform.ToString(), platform.ToString(), layers, ["/bin/false"]));
+        }
+
+        await TestImages.PushAsync(client, repository, "12", TestImages.Index(images));
+        return $"{Environments.Registry}/{repository}:12";
     }
 
     private static string? Deb(string package, string arch)

@@ -17,6 +17,7 @@ internal static class DockerfileRules
         new BuildPlatformToolCopiedIntoImageRule(),
         new AssignmentNeverReachesCommandRule(),
         new PackageManagerArchitectureFlagRule(),
+        new ListenPortMismatchRule(),
         new EmulatedRunStepsRule(),
         new DotnetUnderEmulationRule(),
     ];

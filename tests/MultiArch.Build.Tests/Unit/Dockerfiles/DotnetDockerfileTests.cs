@@ -47,6 +47,7 @@ public sealed class DotnetDockerfileTests
             AssemblyName = "Shop.Api",
             TargetFileName = "Shop.Api.dll",
             Ports = [new ContainerPortSpec(8080, "tcp")],
+            AspNetCore = true,
         });
         var lines = text.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
         CollectionAssert.AreEqual(
@@ -56,6 +57,7 @@ public sealed class DotnetDockerfileTests
                 "ARG TARGETPLATFORM",
                 "COPY --from=publish ${TARGETPLATFORM}/ /app/",
                 "WORKDIR /app",
+                "ENV ASPNETCORE_HTTP_PORTS=8080",
                 "EXPOSE 8080/tcp",
                 "USER ${APP_UID:-1654}",
                 "ENTRYPOINT [\"dotnet\", \"Shop.Api.dll\"]",
@@ -94,5 +96,22 @@ public sealed class DotnetDockerfileTests
         {
             File.Delete(file);
         }
+    }
+
+    [TestMethod]
+    public void An_aspnet_core_app_listens_on_every_tcp_port_it_exposes_whatever_the_base_and_a_console_app_gets_no_env()
+    {
+        var spec = new DotnetDockerfileSpec
+        {
+            BaseImage = "127.0.0.1:5000/dotnet/runtime-deps:10.0",
+            AssemblyName = "web",
+            TargetFileName = "web.dll",
+            AppHost = true,
+            Ports = [new ContainerPortSpec(8080, "tcp"), new ContainerPortSpec(9000, "udp"), new ContainerPortSpec(8081, "tcp")],
+            AspNetCore = true,
+        };
+
+        StringAssert.Contains(DotnetDockerfile.Generate(spec), "WORKDIR /app\nENV ASPNETCORE_HTTP_PORTS=8080;8081\nEXPOSE 8080/tcp\nEXPOSE 9000/udp\nEXPOSE 8081/tcp\n");
+        Assert.IsFalse(DotnetDockerfile.Generate(spec with { AspNetCore = false }).Contains("ASPNETCORE", StringComparison.Ordinal));
     }
 }

@@ -136,6 +136,10 @@ public sealed class SmokeTestTests
     [DataRow("SmokeTestTimeout", "0", "MULTIARCH5046")]
     [DataRow("SmokeTestExitCode", "256", "MULTIARCH5046")]
     [DataRow("SmokeTestCommand", "echo 'unterminated", "MULTIARCH5046")]
+    [DataRow("SmokeTestUrl", "https://localhost:8443/", "MULTIARCH5046")]
+    [DataRow("SmokeTestUrl", "http://example.com/", "MULTIARCH5046")]
+    [DataRow("SmokeTestReach", "bridge", "MULTIARCH5046")]
+    [DataRow("SmokeTestParallel", "0", "MULTIARCH5046")]
     public void Bad_inputs_are_refused_before_the_image_is_read(string parameter, string value, string code)
     {
         var engine = new RecordingBuildEngine();
