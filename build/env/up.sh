@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests, the demo and the benchmark use, and prints the environment they read
 # (eval it). Always: Debian packages and busybox binaries (install.sh), the loopback registries
-# (registry.sh) and the multi-platform base image (base-images.sh). With --engine: the docker engine
+# (registry.sh), the multi-platform base image (base-images.sh) and the real .NET base images
+# dotnet/runtime-deps, dotnet/runtime, dotnet/aspnet:10.0 (dotnet-images.sh). With --engine: the docker engine
 # (docker.sh). With --buildkit: a BuildKit "remote" buildx builder, when buildkitd is installed (buildkit.sh).
 # A service that cannot be set up is reported on stderr and left out; the tests that need it say so and skip.
 # build/env/down.sh stops everything.
@@ -30,5 +31,6 @@ step "install" "$here/install.sh"
 step "the loopback registries" "$here/registry.sh" start
 [ $engine = 1 ] && step "the docker engine" "$here/docker.sh" start
 step "the base image" "$here/base-images.sh"
+step "the .NET base images" "$here/dotnet-images.sh"
 [ $buildkit = 1 ] && step "the buildx builder" "$here/buildkit.sh" start
 cat "$out"

@@ -18,6 +18,26 @@ internal sealed record FsEntry(FsEntryKind Kind, string? LinkTarget, bool Execut
 
     /// <summary>The text of a dynamic-linker configuration file (with <see cref="ImageFilesystem.ReadLinkerFiles"/>).</summary>
     public string? Text { get; init; }
+
+    /// <summary>The machine code the file holds, if any (with <see cref="ImageFilesystem.IdentifyNativeCode"/>).</summary>
+    public NativeCode? Native { get; init; }
+
+    /// <summary>The layer that put the entry there (as named to <see cref="ImageFilesystem.ReadLayerAsync"/>).</summary>
+    public string? Layer { get; init; }
+}
+
+/// <summary>One layer as read by <see cref="ImageFilesystem.ReadLayerAsync"/>: its entries, hard links, whiteouts and opaque directories.</summary>
+internal sealed class LayerContent(string? name)
+{
+    public string? Name { get; } = name;
+
+    public List<(string Path, FsEntry Entry)> Added { get; } = [];
+
+    public List<(string Path, string Target)> HardLinks { get; } = [];
+
+    public List<string> Whiteouts { get; } = [];
+
+    public List<string> Opaque { get; } = [];
 }
 
 /// <summary>
@@ -44,6 +64,9 @@ internal sealed class ImageFilesystem(string? keepHeadsUnder = null)
 
     public bool Truncated { get; private set; }
 
+    /// <summary>Identify the machine code of every regular file, whatever its mode or name (<see cref="FsEntry.Native"/>): the whole-image scan.</summary>
+    public bool IdentifyNativeCode { get; init; }
+
     /// <summary>Also keep what the dynamic linker reads: ELF headers and dynamic sections, and its configuration files (<see cref="LinkerFiles"/>).</summary>
     public bool ReadLinkerFiles { get; init; }
 
@@ -60,13 +83,21 @@ internal sealed class ImageFilesystem(string? keepHeadsUnder = null)
 
     /// <summary>Applies one layer given as an uncompressed or gzip-compressed tar stream.</summary>
     public async Task ApplyLayerAsync(Stream layer, bool gzip, CancellationToken cancellationToken)
+        => Apply(await ReadLayerAsync(layer, gzip, null, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// Reads one layer (uncompressed or gzip-compressed tar) into what <see cref="Apply"/> needs, keeping what this
+    /// filesystem's options ask for; <paramref name="layerName"/> is recorded on every entry (<see cref="FsEntry.Layer"/>).
+    /// The same content can be applied to the filesystems of several platforms that share the layer, so each layer
+    /// is read once. A gzip stream that expands beyond <see cref="LayerLimits"/> stops with an <see cref="InvalidDataException"/> (<see cref="LayerLimits.GzipBomb"/>).
+    /// </summary>
+    public async Task<LayerContent> ReadLayerAsync(Stream layer, bool gzip, string? layerName, CancellationToken cancellationToken)
     {
-        await using var decompressed = gzip ? new GZipStream(layer, CompressionMode.Decompress, leaveOpen: true) : null;
-        var reader = new TarReader(decompressed ?? layer, leaveOpen: true);
-        var added = new List<(string Path, FsEntry Entry)>();
-        var hardLinks = new List<(string Path, string Target)>();
-        var whiteouts = new List<string>();
-        var opaque = new List<string>();
+        var compressed = gzip ? new CountingStream(layer, null) : null;
+        await using var decompressed = compressed is null ? null : new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
+        await using var counted = decompressed is null ? null : new CountingStream(decompressed, compressed);
+        var reader = new TarReader(counted ?? layer, leaveOpen: true);
+        var content = new LayerContent(layerName);
         while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
         {
             var path = Normalize(entry.Name);
@@ -74,67 +105,75 @@ internal sealed class ImageFilesystem(string? keepHeadsUnder = null)
             var dir = path[..Math.Max(1, path.LastIndexOf('/'))];
             if (name == OpaqueMarker)
             {
-                opaque.Add(dir);
+                content.Opaque.Add(dir);
                 continue;
             }
 
             if (name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
             {
-                whiteouts.Add(Normalize(dir + "/" + name[WhiteoutPrefix.Length..]));
+                content.Whiteouts.Add(Normalize(dir + "/" + name[WhiteoutPrefix.Length..]));
                 continue;
             }
 
             switch (entry.EntryType)
             {
                 case TarEntryType.Directory:
-                    added.Add((path, new FsEntry(FsEntryKind.Directory, null, false, null)));
+                    content.Added.Add((path, new FsEntry(FsEntryKind.Directory, null, false, null) { Layer = layerName }));
                     break;
                 case TarEntryType.SymbolicLink:
-                    added.Add((path, new FsEntry(FsEntryKind.Symlink, entry.LinkName, false, null)));
+                    content.Added.Add((path, new FsEntry(FsEntryKind.Symlink, entry.LinkName, false, null) { Layer = layerName }));
                     break;
                 case TarEntryType.HardLink:
-                    hardLinks.Add((path, Normalize(entry.LinkName)));
+                    content.HardLinks.Add((path, Normalize(entry.LinkName)));
                     break;
                 case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                     var executable = ((int)entry.Mode & 0b001_001_001) != 0;
+                    var keepHead = executable || (_headsPrefix is not null && path.StartsWith(_headsPrefix, StringComparison.Ordinal));
                     byte[]? head = null;
-                    if ((executable || (_headsPrefix is not null && path.StartsWith(_headsPrefix, StringComparison.Ordinal))) && entry.DataStream is { } data)
+                    if ((keepHead || IdentifyNativeCode) && entry.DataStream is { } data)
                     {
                         head = await ReadHeadAsync(data, cancellationToken).ConfigureAwait(false);
                     }
 
-                    var file = new FsEntry(FsEntryKind.File, null, executable, head);
+                    var file = new FsEntry(FsEntryKind.File, null, executable, head) { Layer = layerName, Native = IdentifyNativeCode && head is not null ? NativeCode.Of(head) : null };
                     if (ReadLinkerFiles && entry.DataStream is { } rest && LinkerFiles.Wanted(path, executable))
                     {
                         file = await LinkerFiles.CaptureAsync(path, file, rest, entry.Length, cancellationToken).ConfigureAwait(false);
                     }
 
-                    added.Add((path, file));
+                    // Read for identification only: the head is not kept (memory stays a few bytes per file).
+                    content.Added.Add((path, keepHead ? file : file with { Head = null }));
                     break;
             }
         }
 
+        return content;
+    }
+
+    /// <summary>Applies a layer read by <see cref="ReadLayerAsync"/> on top of what is there.</summary>
+    public void Apply(LayerContent layer)
+    {
         // Opaque directories and whiteouts hide what lower layers had; this layer's own entries stay.
-        foreach (var dir in opaque)
+        foreach (var dir in layer.Opaque)
         {
             RemoveTree(dir, keepRoot: true);
         }
 
-        foreach (var path in whiteouts)
+        foreach (var path in layer.Whiteouts)
         {
             RemoveTree(path, keepRoot: false);
         }
 
-        foreach (var (path, entry) in added)
+        foreach (var (path, entry) in layer.Added)
         {
             Add(path, entry);
         }
 
-        foreach (var (path, target) in hardLinks)
+        foreach (var (path, target) in layer.HardLinks)
         {
             // A hard link names a path of this or a lower layer; it shares that file's content.
-            var source = added.LastOrDefault(a => a.Path == target).Entry ?? _entries.GetValueOrDefault(target);
-            Add(path, source ?? new FsEntry(FsEntryKind.File, null, false, null));
+            var source = layer.Added.LastOrDefault(a => a.Path == target).Entry ?? _entries.GetValueOrDefault(target);
+            Add(path, source ?? new FsEntry(FsEntryKind.File, null, false, null) { Layer = layer.Name });
         }
     }
 
@@ -247,7 +286,9 @@ internal sealed class ImageFilesystem(string? keepHeadsUnder = null)
             _entries[dir] = new FsEntry(FsEntryKind.Directory, null, false, null);
         }
 
-        if (entry.Kind != FsEntryKind.Directory)
+        // A file or link replacing a directory hides the directory's tree; replacing a file there is nothing below it
+        // (so a layer of 100,000 files is not 100,000 scans of every path).
+        if (entry.Kind != FsEntryKind.Directory && _entries.TryGetValue(path, out var old) && old.Kind == FsEntryKind.Directory)
         {
             RemoveTree(path, keepRoot: false);
         }
@@ -257,6 +298,18 @@ internal sealed class ImageFilesystem(string? keepHeadsUnder = null)
 
     private void RemoveTree(string path, bool keepRoot)
     {
+        // Every entry's parent directories exist (Add makes them), so a path that is absent or not a directory has
+        // nothing below it: no scan of every path for each whiteout of a file.
+        if (!_entries.TryGetValue(path, out var existing) || existing.Kind != FsEntryKind.Directory)
+        {
+            if (!keepRoot && existing is not null)
+            {
+                _entries.Remove(path);
+            }
+
+            return;
+        }
+
         var prefix = path == "/" ? "/" : path + "/";
         foreach (var key in _entries.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && k != "/").ToList())
         {

@@ -6,7 +6,7 @@ namespace MultiArch.Build.Images;
 /// Which files of a layer the dynamic linker would read, and what of them to keep while the layer streams
 /// past: the ELF facts of programs and shared libraries (<see cref="ElfReader"/>, only the leading bytes up to
 /// the dynamic section) and the text of <c>/etc/ld.so.conf</c>, <c>/etc/ld.so.conf.d/*</c> and musl's
-/// <c>/etc/ld-musl-*.path</c>. A compressed layer cannot be re-read without unpacking it again, so this is
+/// <c>/etc/ld-musl-*.path</c>; and what the .NET host reads (<c>*.runtimeconfig.json</c>, <c>/etc/dotnet/install_location*</c>). A compressed layer cannot be re-read without unpacking it again, so this is
 /// taken in the one pass that indexes the layer; everything else is skipped unread.
 /// </summary>
 internal static class LinkerFiles
@@ -14,7 +14,7 @@ internal static class LinkerFiles
     /// <summary>Largest configuration file kept.</summary>
     public const int MaxTextBytes = 64 * 1024;
 
-    public static bool Wanted(string path, bool executable) => executable || IsLibraryName(path) || IsConfig(path);
+    public static bool Wanted(string path, bool executable) => executable || IsLibraryName(path) || IsConfig(path) || Validation.DotnetHostResolver.WantsText(path);
 
     /// <summary><c>libz.so.1</c>, <c>ld-linux-aarch64.so.1</c>, <c>libc.so</c>: names the dynamic linker loads (often not executable).</summary>
     public static bool IsLibraryName(string path)
@@ -37,7 +37,7 @@ internal static class LinkerFiles
             return file with { Elf = await ElfReader.ReadAsync(head, data, size, cancellationToken).ConfigureAwait(false) };
         }
 
-        if (IsConfig(path) && size <= MaxTextBytes)
+        if ((IsConfig(path) || Validation.DotnetHostResolver.WantsText(path)) && size <= MaxTextBytes)
         {
             var rest = await ReadAsync(data, (int)size - head.Length, cancellationToken).ConfigureAwait(false);
             return file with { Text = Encoding.UTF8.GetString([.. head, .. rest]) };

@@ -43,7 +43,14 @@ internal sealed record ImageConfig(
     IReadOnlyList<string> Cmd,
     string? WorkingDir,
     IReadOnlyList<string> Env,
-    IReadOnlyList<string> DiffIds);
+    IReadOnlyList<string> DiffIds)
+{
+    /// <summary>The config's <c>history</c>: the instruction behind each layer (entries with <c>empty_layer</c> have none).</summary>
+    public IReadOnlyList<HistoryEntry> History { get; init; } = [];
+}
+
+/// <summary>One <c>history</c> entry of an image config: what made it (<c>created_by</c>) and whether it added a layer.</summary>
+internal sealed record HistoryEntry(string? CreatedBy, bool EmptyLayer);
 
 /// <summary>Strict JSON readers for indexes, manifests and configs; malformed input is a <see cref="ManifestFormatException"/>.</summary>
 internal static class OciJson
@@ -117,7 +124,15 @@ internal static class OciJson
             config.ValueKind == JsonValueKind.Object ? Strings(config, "Cmd") : [],
             config.ValueKind == JsonValueKind.Object ? String(config, "WorkingDir") : null,
             config.ValueKind == JsonValueKind.Object ? Strings(config, "Env") : [],
-            diffIds);
+            diffIds)
+        {
+            History = root.TryGetProperty("history", out var history) && history.ValueKind == JsonValueKind.Array
+                ? history.EnumerateArray()
+                    .Where(h => h.ValueKind == JsonValueKind.Object)
+                    .Select(h => new HistoryEntry(String(h, "created_by"), h.TryGetProperty("empty_layer", out var empty) && empty.ValueKind == JsonValueKind.True))
+                    .ToList()
+                : [],
+        };
     }
 
     public static Descriptor ReadDescriptor(JsonElement element)

@@ -86,8 +86,25 @@ internal sealed record OciPlatform
             return false;
         }
 
-        return TryCreate(parts[0], parts[1], parts.Length == 3 ? parts[2] : null, out platform, out reason);
+        if (!TryCreate(parts[0], parts[1], parts.Length == 3 ? parts[2] : null, out platform, out reason))
+        {
+            if (Spelling.Closest(trimmed, SpellingCandidates()) is { } meant)
+            {
+                reason += $"; did you mean {meant}?";
+            }
+
+            return false;
+        }
+
+        return true;
     }
+
+    /// <summary>Every os/architecture this type knows (and arm's variants), the platforms .NET has RIDs for first.</summary>
+    private static IEnumerable<string> SpellingCandidates()
+        => RuntimeIdentifierMap.Entries.Select(e => e.Platform.ToString())
+            .Concat(KnownOperatingSystems.Order(StringComparer.Ordinal).SelectMany(os => KnownArchitectures.Order(StringComparer.Ordinal).Select(arch => $"{os}/{arch}")))
+            .Concat(KnownVariants["arm"].Select(v => $"linux/arm/{v}"))
+            .Distinct(StringComparer.Ordinal);
 
     public static bool TryCreate(string? os, string? architecture, string? variant, [NotNullWhen(true)] out OciPlatform? platform, out string reason)
     {

@@ -91,6 +91,7 @@ internal static class RuntimeIdentifierMap
             }
         }
 
-        return $"Known RIDs: {string.Join(", ", Entries.Select(e => e.RuntimeIdentifier))}.";
+        var known = $"Known RIDs: {string.Join(", ", Entries.Select(e => e.RuntimeIdentifier))}.";
+        return Spelling.Closest(rid, Entries.Select(e => e.RuntimeIdentifier)) is { } meant ? $"Did you mean '{meant}'? {known}" : known;
     }
 }

@@ -15,9 +15,26 @@ internal sealed class RegistryForbiddenException(string registry, string what)
 internal sealed class RegistryNotFoundException(string registry, string what)
     : MultiArchException(nameof(Strings.RegistryNotFound), registry, what);
 
-/// <summary>Connection refused, DNS failure, TLS failure: the registry cannot be reached at all.</summary>
+/// <summary>Connection refused, DNS failure, TLS failure: the registry cannot be reached at all. The message names the likely fix.</summary>
 internal sealed class RegistryUnreachableException(string registry, string detail, Exception? inner)
-    : MultiArchException(nameof(Strings.RegistryUnreachable), inner, registry, detail);
+    : MultiArchException(nameof(Strings.RegistryUnreachable), inner, registry, detail, LikelyFix(registry, inner))
+{
+    /// <summary>What to check, from the way the connection failed.</summary>
+    internal static string LikelyFix(string registry, Exception? inner)
+    {
+        var error = inner as HttpRequestException;
+        var socket = inner?.InnerException as System.Net.Sockets.SocketException ?? inner as System.Net.Sockets.SocketException;
+        var fix = (error?.HttpRequestError, socket?.SocketErrorCode) switch
+        {
+            (HttpRequestError.NameResolutionError, _) or (_, System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData) => Strings.RegistryUnreachableName,
+            (HttpRequestError.SecureConnectionError, _) => Strings.RegistryUnreachableTls,
+            (HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded, _) => Strings.RegistryUnreachablePlainHttp,
+            (HttpRequestError.ConnectionError, _) or (_, System.Net.Sockets.SocketError.ConnectionRefused) => Strings.RegistryUnreachableRefused,
+            _ => Strings.RegistryUnreachableOther,
+        };
+        return string.Format(System.Globalization.CultureInfo.CurrentCulture, fix, registry);
+    }
+}
 
 /// <summary>429 or 5xx answers (or time-outs) that outlasted every retry.</summary>
 internal sealed class RegistryUnavailableException(string registry, string what, int attempts, string last)

@@ -22,6 +22,12 @@ public sealed partial class GenerateNodeAffinity
     /// <summary>The Deployment to patch and check (<c>ContainerNodeAffinityDeployment</c>); empty: the manifest's Deployment, else <c>controller-manager</c>.</summary>
     public string Deployment { get; set; } = "";
 
+    /// <summary>
+    /// A fan-out job (<c>ContainerPushByDigestOnly=true</c>) builds a part of the platforms: the patch is left as it is
+    /// (no write, no manifest check) for MergeContainerImages to write from the merged platforms, and the task says so.
+    /// </summary>
+    public bool LeaveToMerge { get; set; }
+
     /// <summary>True when the patch was (re)written; false when it already held this content.</summary>
     [Output]
     public bool PatchWritten { get; private set; }

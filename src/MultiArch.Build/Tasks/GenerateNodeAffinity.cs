@@ -19,6 +19,12 @@ public sealed partial class GenerateNodeAffinity : MultiArchTask
         }
 
         var patchPath = TaskInputs.FullPath("ContainerNodeAffinityPatch", PatchPath, required: true, file: true)!;
+        if (LeaveToMerge)
+        {
+            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.NodeAffinityLeftToMerge), string.Join(", ", platforms), patchPath);
+            return System.Threading.Tasks.Task.CompletedTask;
+        }
+
         var patchFileName = Path.GetFileName(patchPath);
         var deployment = TaskInputs.Text(Deployment);
         string? @namespace = null;

@@ -33,6 +33,9 @@ public sealed partial class MergeContainerImages
 
     public string InsecureRegistries { get; set; } = "";
 
+    /// <summary><c>ContainerRegistryTimeout</c>: seconds one registry request may wait for an answer (default 60; 1-3600).</summary>
+    public string RegistryTimeout { get; set; } = "";
+
     /// <summary>The pushed index: <c>registry/repo@sha256:...</c>.</summary>
     [Output]
     public string Image { get; private set; } = "";

@@ -34,7 +34,7 @@ public sealed partial class MergeContainerImages : MultiArchTask
         }
 
         var target = ImageReference.Parse($"{registry}/{Repository.Trim()}");
-        var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries));
+        var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout));
         var merger = new ImageMerger(session.ClientFor);
         var expected = ExpectedPlatforms.Length > 0 ? TaskInputs.Platforms(ExpectedPlatforms) : null;
         var plan = await merger.PlanAsync(new MergeRequest { Parts = parts, ExpectedPlatforms = expected, Registry = target.Registry, Repository = target.Repository }, cancellationToken);
@@ -44,7 +44,7 @@ public sealed partial class MergeContainerImages : MultiArchTask
             return;
         }
 
-        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MergePlanned), parts.Count, target.Registry, target.Repository, string.Join(", ", plan.Images.Select(i => $"{i.Platform} from {Path.GetFileName(i.Part.Source)}")));
+        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MergePlanned), parts.Count, target.Registry, target.Repository, string.Join(", ", plan.Images.Select(i => $"{i.Platform} from {Named(i.Part, baseDirectory)}")));
         var result = await merger.PushAsync(plan, cancellationToken);
         Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MergePushed), result.Image, result.Images.Count, result.Attestations, result.MountedBlobs);
 
@@ -60,5 +60,17 @@ public sealed partial class MergeContainerImages : MultiArchTask
             item.SetMetadata("Source", i.Part.Source);
             return (ITaskItem)item;
         }).ToArray();
+    }
+
+    /// <summary>A part as the log names it: its record by path (relative to the project when under it; every record is called image-record.json), else the reference.</summary>
+    private static string Named(MergePart part, string baseDirectory)
+    {
+        if (part.Record is null)
+        {
+            return part.Source;
+        }
+
+        var relative = Path.GetRelativePath(baseDirectory, part.Source);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? part.Source : relative;
     }
 }

@@ -111,7 +111,7 @@ public abstract class MultiArchTask : Microsoft.Build.Utilities.Task, ICancelabl
     /// </summary>
     internal RegistrySession RegistrySession(RegistryOptions options)
     {
-        var key = $"{RegistrySessionKey}|{string.Join(",", options.InsecureRegistries.Order(StringComparer.OrdinalIgnoreCase))}|{options.RequestTimeout.TotalSeconds}";
+        var key = $"{RegistrySessionKey}|{string.Join(",", options.InsecureRegistries.Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase))}|{options.RequestTimeout.TotalSeconds}";
         RegistrySession session;
         if (BuildEngine is IBuildEngine4 engine)
         {

@@ -15,6 +15,22 @@ public sealed partial class ResolveContainerConfig : MultiArchTask
 
         var tag = TaskInputs.Text(ImageTag);
         var tags = TaskInputs.List(ImageTags);
+        if (tag is not null && tags.Count > 0 && FromCommandLine("ContainerImageTag") != FromCommandLine("ContainerImageTags"))
+        {
+            // One given on the command line (`-p:ContainerImageTag=v1.2.0` in a CI job), the other in the project: the
+            // command line says which tags this run moves, as a global property overrides a project property.
+            if (FromCommandLine("ContainerImageTag"))
+            {
+                Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.TagPropertyFromCommandLine), "ContainerImageTag", tag, "ContainerImageTags", string.Join(";", tags));
+                tags = [];
+            }
+            else
+            {
+                Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.TagPropertyFromCommandLine), "ContainerImageTags", string.Join(";", tags), "ContainerImageTag", tag);
+                tag = null;
+            }
+        }
+
         if (tag is not null && tags.Count > 0)
         {
             // The SDK's PublishContainer refuses this (CONTAINER2008); the pipeline keeps accepting it, but says so.
@@ -43,6 +59,10 @@ public sealed partial class ResolveContainerConfig : MultiArchTask
         Log.LogMessageFromResources(MessageImportance.Low, nameof(Strings.ContainerConfigResolved), ResolvedRepository, ResolvedTags, ResolvedSourceDateEpoch.Length > 0 ? ResolvedSourceDateEpoch : "-");
         return System.Threading.Tasks.Task.CompletedTask;
     }
+
+    /// <summary>Whether <paramref name="property"/> is a global property of this build (<c>-p:</c> on the command line).</summary>
+    private bool FromCommandLine(string property)
+        => BuildEngine is IBuildEngine6 engine && engine.GetGlobalProperties().ContainsKey(property);
 
     private string DefaultRepository()
     {

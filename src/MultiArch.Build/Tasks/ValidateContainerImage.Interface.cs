@@ -24,6 +24,30 @@ public sealed partial class ValidateContainerImage
     /// <summary>With the deep check: prove each platform's entrypoint can start (ELF interpreter and shared libraries resolved in the image; default true).</summary>
     public bool StartupCheck { get; set; } = true;
 
+    /// <summary>
+    /// With the deep check: the whole-image architecture scan, every ELF executable and shared object and every PE with
+    /// native code in the layers the build added must be for the platform (default true).
+    /// </summary>
+    public bool ScanAllBinaries { get; set; } = true;
+
+    /// <summary>
+    /// The image the validated one was built from (<c>ContainerValidationBaseImage</c>): files in its layers are a warning
+    /// at most. Empty: the final stage's base of <see cref="Dockerfile"/>, else none (every layer is the build's).
+    /// </summary>
+    public string BaseImage { get; set; } = "";
+
+    /// <summary>The Dockerfile the image was built from, when this build made it: tells the base image and the instruction behind each layer.</summary>
+    public string Dockerfile { get; set; } = "";
+
+    /// <summary><c>ContainerBuildTarget</c>: the stage built, when not the last.</summary>
+    public string BuildTarget { get; set; } = "";
+
+    /// <summary><c>@(ContainerBuildArg)</c> (Value metadata): ARGs in the base image's name.</summary>
+    public ITaskItem[] BuildArgs { get; set; } = Array.Empty<ITaskItem>();
+
+    /// <summary><c>ContainerValidationIgnoredPaths</c>: path prefixes in the image whose files the scan does not judge, ';' separated.</summary>
+    public string IgnoredPaths { get; set; } = "";
+
     /// <summary>Run each platform's image once, by digest (natively or under emulation), after the static checks (default false).</summary>
     public bool SmokeTest { get; set; }
 

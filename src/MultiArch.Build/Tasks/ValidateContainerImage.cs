@@ -3,6 +3,8 @@ using Microsoft.Build.Utilities;
 using System.Globalization;
 using MultiArch.Build.Containers;
 using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Dockerfiles;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Processes;
 using MultiArch.Build.Registry;
@@ -29,10 +31,20 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             return;
         }
 
-        await using var source = ImageSources.Open(Image.Trim(), RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout)));
+        var session = RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout));
+        await using var source = ImageSources.Open(Image.Trim(), session);
+        var scanOptions = DeepCheck && ScanAllBinaries ? ScanOptions(session) : null;
+        await using var baseSource = scanOptions?.BaseImage;
         var report = await new ManifestValidator().ValidateAsync(
             source,
-            new ValidationOptions { ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms), DeepCheck = DeepCheck, StartupCheck = StartupCheck, AppDirectory = TaskInputs.Text(AppDirectory) },
+            new ValidationOptions
+            {
+                ExpectedPlatforms = TaskInputs.Platforms(ExpectedPlatforms),
+                DeepCheck = DeepCheck,
+                StartupCheck = StartupCheck,
+                AppDirectory = TaskInputs.Text(AppDirectory),
+                ArchitectureScan = scanOptions,
+            },
             cancellationToken);
 
         if (smokeOptions is not null)
@@ -58,6 +70,46 @@ public sealed partial class ValidateContainerImage : MultiArchTask
             var named = report.Image.Contains(report.Digest, StringComparison.Ordinal) ? report.Image : $"{report.Image}@{report.Digest}";
             Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ValidationPassed), named, report.Platforms.Count, report.Platforms.Count(p => p.Binary == BinaryVerdict.Verified), report.Attestations.Count);
         }
+    }
+
+    /// <summary>
+    /// What the whole-image scan knows of the image's origin: the base named by ContainerValidationBaseImage, else the
+    /// Dockerfile's final stage (when this build made the image), and that Dockerfile's instructions.
+    /// </summary>
+    private ArchitectureScanOptions ScanOptions(RegistrySession session)
+    {
+        var dockerfile = TaskInputs.Text(Dockerfile) is { } d && File.Exists(d) ? Path.GetFullPath(d) : null;
+        var (fromDockerfile, line, instructions) = dockerfile is null
+            ? (null, 0, [])
+            : ArchitectureScan.FromDockerfile(
+                DockerfileParser.Parse(File.ReadAllText(dockerfile), dockerfile).Document,
+                BuildArgs.GroupBy(a => a.ItemSpec, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().GetMetadata("Value"), StringComparer.Ordinal),
+                TaskInputs.Text(BuildTarget));
+        var named = TaskInputs.Text(BaseImage);
+        var baseImage = named ?? fromDockerfile;
+        var origin = named is not null ? "ContainerValidationBaseImage" : $"{dockerfile}, line {line}";
+        var scratch = baseImage is not null && baseImage.Equals("scratch", StringComparison.OrdinalIgnoreCase);
+        IImageSource? baseSource = null;
+        string? problem = null;
+        try
+        {
+            baseSource = baseImage is null || scratch ? null : ImageSources.Open(baseImage, session);
+        }
+        catch (MultiArchException ex)
+        {
+            problem = ex.Message;
+        }
+
+        return new ArchitectureScanOptions
+        {
+            BaseImageName = baseImage,
+            BaseImageOrigin = baseImage is null ? null : origin,
+            BaseImage = baseSource,
+            BaseImageProblem = problem,
+            DockerfilePath = dockerfile,
+            ImageInstructions = instructions,
+            IgnoredPaths = TaskInputs.List(IgnoredPaths),
+        };
     }
 
     /// <summary>The ContainerSmokeTest* inputs, checked; null (with the error logged) when one is invalid.</summary>

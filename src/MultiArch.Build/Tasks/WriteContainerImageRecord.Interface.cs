@@ -30,6 +30,9 @@ public sealed partial class WriteContainerImageRecord
 
     public string InsecureRegistries { get; set; } = "";
 
+    /// <summary><c>ContainerRegistryTimeout</c>: seconds one registry request may wait for an answer (default 60; 1-3600).</summary>
+    public string RegistryTimeout { get; set; } = "";
+
     /// <summary><c>ContainerPushByDigestOnly</c>: says that no tag was moved, or (nothing pushed) that no record could be written.</summary>
     public bool PushByDigestOnly { get; set; }
 

@@ -27,7 +27,7 @@ public sealed partial class WriteContainerImageRecord : MultiArchTask
         }
 
         // The build's session holds the root it pushed (or validated): the record says what the registry holds, without another request.
-        var root = await RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries)).ClientFor(reference.Registry).GetManifestAsync(reference.Repository, digest.ToString(), cancellationToken);
+        var root = await RegistrySession(TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout)).ClientFor(reference.Registry).GetManifestAsync(reference.Repository, digest.ToString(), cancellationToken);
         var source = ValidatedPlatforms.Length > 0 ? ValidatedPlatforms : Platforms;
         var record = new ImageRecord(
             reference.Registry,

@@ -27,6 +27,12 @@ internal sealed record ValidationOptions
     /// </summary>
     public string? AppDirectory { get; init; }
 
+    /// <summary>
+    /// With the deep check: the whole-image architecture scan (<see cref="Validation.ArchitectureScan"/>), every file with
+    /// machine code in the layers the build added must be for the platform. Null: not done.
+    /// </summary>
+    public ArchitectureScanOptions? ArchitectureScan { get; init; }
+
     /// <summary>Nested indexes followed at most.</summary>
     public int MaxIndexDepth { get; init; } = 3;
 }
@@ -97,9 +103,21 @@ internal sealed class ManifestValidator
 
         var results = new List<PlatformResult>();
         var deepCache = new Dictionary<string, DeepInspection>(StringComparer.Ordinal);
+        var layers = new LayerCache();
+        if (options.DeepCheck)
+        {
+            // Layers shared by platforms are read once: count who needs each before reading any.
+            foreach (var (_, descriptor) in byPlatform)
+            {
+                var manifestBytes = await source.ReadManifestAsync(descriptor, cancellationToken).ConfigureAwait(false);
+                layers.Expect(Parse(source, () => OciJson.ReadManifest(manifestBytes, descriptor.MediaType)).Layers);
+            }
+        }
+
+        var scan = options.DeepCheck && options.ArchitectureScan is { } scanOptions ? new ArchitectureScan(scanOptions) : null;
         foreach (var (platform, descriptor) in byPlatform)
         {
-            results.Add(await CheckImageAsync(source, platform, descriptor, options, deepCache, diagnostics, cancellationToken).ConfigureAwait(false));
+            results.Add(await CheckImageAsync(source, platform, descriptor, options, deepCache, new(layers, scan), diagnostics, cancellationToken).ConfigureAwait(false));
         }
 
         CheckIdenticalLayers(results, diagnostics);
@@ -134,6 +152,7 @@ internal sealed class ManifestValidator
         Descriptor descriptor,
         ValidationOptions options,
         Dictionary<string, DeepInspection> deepCache,
+        (LayerCache Layers, ArchitectureScan? Scan) whole,
         List<Diagnostic> diagnostics,
         CancellationToken cancellationToken)
     {
@@ -160,7 +179,7 @@ internal sealed class ManifestValidator
         var key = string.Join(",", layers) + "|" + string.Join(" ", config.Entrypoint.Concat(["|"]).Concat(config.Cmd)) + "|" + config.WorkingDir + "|" + string.Join("\n", config.Env);
         if (!deepCache.TryGetValue(key, out var deep))
         {
-            deep = await InspectBinaryAsync(source, manifest, config, options.StartupCheck, options.AppDirectory, cancellationToken).ConfigureAwait(false);
+            deep = await InspectBinaryAsync(source, manifest, config, options, whole, cancellationToken).ConfigureAwait(false);
             deepCache[key] = deep;
         }
 
@@ -185,38 +204,32 @@ internal sealed class ManifestValidator
         }
 
         diagnostics.AddRange(startup?.DiagnosticsFor(platform) ?? []);
+        var scanned = whole.Scan is null ? null
+            : await whole.Scan.JudgeAsync(platform, manifest, config, deep.NativeFiles, deep.LayerProblem, options.AppDirectory, diagnostics, cancellationToken).ConfigureAwait(false);
         return new PlatformResult(platform.ToString(), descriptor.Digest.ToString(), configPlatformText, layers, verdict, executable, description, note)
         {
             Startup = startup?.ResultFor(platform),
+            Scan = scanned,
         };
     }
 
-    private static async Task<DeepInspection> InspectBinaryAsync(IImageSource source, ImageManifest manifest, ImageConfig config, bool startupCheck, string? appDirectory, CancellationToken cancellationToken)
+    private static async Task<DeepInspection> InspectBinaryAsync(IImageSource source, ImageManifest manifest, ImageConfig config, ValidationOptions options, (LayerCache Layers, ArchitectureScan? Scan) whole, CancellationToken cancellationToken)
     {
-        var fs = new ImageFilesystem(appDirectory) { ReadLinkerFiles = startupCheck };
+        var (startupCheck, appDirectory) = (options.StartupCheck, options.AppDirectory);
+        var fs = new ImageFilesystem(appDirectory) { ReadLinkerFiles = startupCheck, IdentifyNativeCode = whole.Scan is not null };
         foreach (var layer in manifest.Layers)
         {
-            var gzip = MediaTypes.IsGzipLayer(layer.MediaType);
-            if (!gzip && !MediaTypes.IsTarLayer(layer.MediaType))
+            var (content, problem) = await whole.Layers.ReadAsync(source, layer, fs, cancellationToken).ConfigureAwait(false);
+            if (content is null)
             {
-                return new(BinaryVerdict.Undetermined, null, null, $"layer {layer.Digest.Short} has media type {layer.MediaType}, which this check cannot unpack", null, null);
+                return new(BinaryVerdict.Undetermined, null, null, problem, null, null) { LayerProblem = problem };
             }
 
-            await using var stream = await source.OpenBlobAsync(layer, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await fs.ApplyLayerAsync(stream, gzip, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
-            {
-                // Unreadable content is first of all content to verify: a digest mismatch is the real finding.
-                await stream.DrainAsync(cancellationToken).ConfigureAwait(false);
-                return new(BinaryVerdict.Undetermined, null, null, $"layer {layer.Digest.Short} cannot be unpacked ({ex.Message})", null, null);
-            }
-
-            // Read to the end so that the whole layer is checked against its digest.
-            await stream.DrainAsync(cancellationToken).ConfigureAwait(false);
+            fs.Apply(content);
         }
+
+        var nativeFiles = whole.Scan is null ? null : ArchitectureScan.NativeFiles(fs);
+        var truncated = fs.Truncated ? $"the image has more than {ImageFilesystem.MaxEntries} paths; those past it were not read" : null;
 
         var resolved = EntrypointResolver.Resolve(config, fs);
         var startup = startupCheck ? StartupCheck.Analyze(resolved, fs, config) : null;
@@ -224,10 +237,10 @@ internal sealed class ManifestValidator
         var appFolder = appDirectory is null ? null : AppFolder.Read(fs, appDirectory);
         if (resolved.Undetermined is not null || resolved.Identity?.Architecture is null)
         {
-            return new(BinaryVerdict.Undetermined, executable, resolved.Identity?.Description, resolved.Undetermined ?? $"{resolved.Identity?.Description} is for no known architecture", resolved.Identity, startup) { App = appFolder };
+            return new(BinaryVerdict.Undetermined, executable, resolved.Identity?.Description, resolved.Undetermined ?? $"{resolved.Identity?.Description} is for no known architecture", resolved.Identity, startup) { App = appFolder, NativeFiles = nativeFiles, LayerProblem = truncated };
         }
 
-        return new(BinaryVerdict.Verified, executable, resolved.Identity.Description, null, resolved.Identity, startup) { App = appFolder };
+        return new(BinaryVerdict.Verified, executable, resolved.Identity.Description, null, resolved.Identity, startup) { App = appFolder, NativeFiles = nativeFiles, LayerProblem = truncated };
     }
 
     /// <summary>
@@ -267,6 +280,12 @@ internal sealed class ManifestValidator
     {
         /// <summary>The .NET app folder's files, when <see cref="ValidationOptions.AppDirectory"/> asked for them.</summary>
         public AppFolder? App { get; init; }
+
+        /// <summary>Every file with machine code, for the whole-image scan; null when it was not asked for or the layers could not all be read.</summary>
+        public IReadOnlyList<NativeFile>? NativeFiles { get; init; }
+
+        /// <summary>Why the layers could not all be read (then the scan is incomplete).</summary>
+        public string? LayerProblem { get; init; }
     }
 
     private static bool ArchitectureMatches(BinaryIdentity identity, OciPlatform platform)

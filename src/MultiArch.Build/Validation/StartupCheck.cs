@@ -102,7 +102,8 @@ internal static class StartupCheck
             return Result(StartupVerdict.Static, program.Path);
         }
 
-        var link = DynamicLinker.Link(fs, program.Path, elf, config.Env, DotnetRuntimeLibraries(fs, program.Path, elf, config.Env));
+        var host = DotnetHostResolver.Resolve(fs, program.Path, elf, config);
+        var link = DynamicLinker.Link(fs, program.Path, elf, config.Env, DotnetRuntimeLibraries(fs, program.Path, elf, host));
         var interpreterProblem = link.Problems.FirstOrDefault(p => p.Kind is LinkProblemKind.InterpreterMissing or LinkProblemKind.InterpreterWrongMachine || (p.Kind == LinkProblemKind.Unreadable && p.File == link.InterpreterPath));
         if (interpreterProblem is not null)
         {
@@ -127,8 +128,13 @@ internal static class StartupCheck
             }
         }
 
+        if (host is not null)
+        {
+            ReportHost(host, Error, findings);
+        }
+
         var libraries = link.Libraries.Select(l => $"{l.Name} => {l.Path}").ToList();
-        if (findings.Count == 0)
+        if (findings.All(f => f.Item2 == DiagnosticSeverity.Message))
         {
             findings.Add((nameof(Strings.StartupReady), DiagnosticSeverity.Message, [program.Path, link.InterpreterPath ?? "(none)", link.Libraries.Count]));
             return Result(StartupVerdict.Ready, program.Path, link.InterpreterPath, libraries);
@@ -163,13 +169,6 @@ internal static class StartupCheck
     }
 
     /// <summary>
-    /// For a .NET app started by its apphost or by <c>dotnet</c>: the runtime's native libraries, which the host
-    /// loads with dlopen (so no DT_NEEDED names them) and which need their own libraries (libstdc++, libgcc_s,
-    /// ...). Self-contained: <c>libcoreclr.so</c> beside the program; framework-dependent: the newest
-    /// <c>shared/Microsoft.NETCore.App/*</c> under <c>DOTNET_ROOT</c>, the <c>dotnet</c> host's folder,
-    /// <c>/usr/share/dotnet</c> or <c>/usr/lib/dotnet</c>.
-    /// </summary>
-    /// <summary>
     /// Runtime libraries the host loads only on demand and does without when they cannot load:
     /// <c>libcoreclrtraceptprovider.so</c> is the LTTng trace provider (DT_NEEDED <c>liblttng-ust.so.0</c>, which
     /// Microsoft's own runtime-deps images do not ship); coreclr dlopens it at start-up and goes on without tracing
@@ -177,34 +176,53 @@ internal static class StartupCheck
     /// </summary>
     private static readonly HashSet<string> OptionalRuntimeLibraries = new(StringComparer.Ordinal) { "libcoreclrtraceptprovider.so" };
 
-    private static IReadOnlyList<ElfObject> DotnetRuntimeLibraries(ImageFilesystem fs, string program, ElfFile elf, IReadOnlyList<string> environment)
+    /// <summary>
+    /// For a .NET app started by its apphost or by <c>dotnet</c>: the libraries the host loads with dlopen (so no
+    /// DT_NEEDED names them) and which need their own libraries (libstdc++, libgcc_s, ...). Self-contained: the
+    /// runtime beside the program; framework-dependent: hostfxr and the <c>shared/Microsoft.NETCore.App</c> version
+    /// <see cref="DotnetHostResolver"/> resolved.
+    /// </summary>
+    private static IReadOnlyList<ElfObject> DotnetRuntimeLibraries(ImageFilesystem fs, string program, ElfFile elf, DotnetHostResult? host)
     {
         var appDirectory = program[..Math.Max(1, program.LastIndexOf('/'))];
-        string? runtime = null;
-        if (fs.Resolve(appDirectory + "/libcoreclr.so") is { Entry.Kind: FsEntryKind.File })
+        var runtime = fs.Resolve(appDirectory + "/libcoreclr.so") is { Entry.Kind: FsEntryKind.File } ? appDirectory : host?.CoreRuntimeDirectory;
+        var files = (runtime is null ? [] : fs.Children(runtime).Where(LinkerFiles.IsLibraryName)).ToList();
+        if (host?.Hostfxr is { } hostfxr)
         {
-            runtime = appDirectory;
-        }
-        else if (program.EndsWith("/dotnet", StringComparison.Ordinal) || fs.Children(appDirectory).Any(c => c.EndsWith(".runtimeconfig.json", StringComparison.Ordinal)))
-        {
-            var dotnetRoot = environment.LastOrDefault(e => e.StartsWith("DOTNET_ROOT=", StringComparison.Ordinal))?["DOTNET_ROOT=".Length..];
-            runtime = new[] { dotnetRoot, program.EndsWith("/dotnet", StringComparison.Ordinal) ? appDirectory : null, "/usr/share/dotnet", "/usr/lib/dotnet" }
-                .OfType<string>()
-                .Select(root => fs.Resolve(root + "/shared/Microsoft.NETCore.App") is { Entry.Kind: FsEntryKind.Directory } shared ? fs.Children(shared.Path).Where(v => fs[v]?.Kind == FsEntryKind.Directory).OrderBy(v => Version.TryParse(v[(v.LastIndexOf('/') + 1)..].Split('-')[0], out var parsed) ? parsed : new Version()).LastOrDefault() : null)
-                .FirstOrDefault(v => v is not null);
+            files.Add(hostfxr);
         }
 
-        if (runtime is null)
-        {
-            return [];
-        }
-
-        return fs.Children(runtime)
-            .Where(LinkerFiles.IsLibraryName)
+        return files
             .Where(path => !OptionalRuntimeLibraries.Contains(path[(path.LastIndexOf('/') + 1)..]))
             .Select(path => fs.Resolve(path) is { Entry.Elf: { Problem: null } lib } hit && lib.SameMachineAs(elf) ? new ElfObject(hit.Path, lib, null) : null)
             .OfType<ElfObject>()
             .ToList();
+    }
+
+    /// <summary>The host's verdict on a framework-dependent app: a coded error for what stops it, else what it resolved.</summary>
+    private static void ReportHost(DotnetHostResult host, Action<string, object?[]> error, List<(string, DiagnosticSeverity, object?[])> findings)
+    {
+        switch (host.Problem)
+        {
+            case null:
+                var frameworks = string.Join(", ", host.Frameworks.Select(f => $"{f.Reference.Name} {f.Version} (asks {f.Reference.Version}, rollForward {f.Reference.RollForward})"));
+                findings.Add((nameof(Strings.StartupDotnetResolved), DiagnosticSeverity.Message, [host.App, host.Hostfxr, frameworks, host.RootSource]));
+                break;
+            case { Kind: DotnetHostProblemKind.HostfxrMissing }:
+                error(nameof(Strings.StartupDotnetHostMissing), [host.App, host.DotnetRoot ?? "(none)", host.RootSource]);
+                break;
+            case { Kind: DotnetHostProblemKind.FrameworkMissing, Framework: { } fx } problem:
+                var image = fx.Name == "Microsoft.AspNetCore.App" ? "aspnet" : "runtime";
+                var channel = FrameworkVersion.TryParse(fx.Version) is { } v ? $"{v.Major}.{v.Minor}" : fx.Version;
+                error(nameof(Strings.StartupDotnetFrameworkMissing), [host.App, fx.Name, fx.Version, fx.RollForward, problem.Detail, problem.Available, $"dotnet/{image}:{channel}"]);
+                break;
+            case { Kind: DotnetHostProblemKind.AppMissing } problem:
+                error(nameof(Strings.StartupDotnetAppMissing), [problem.Detail]);
+                break;
+            case { } problem:
+                findings.Add((nameof(Strings.StartupDotnetUnreadable), DiagnosticSeverity.Warning, [host.App, problem.Detail]));
+                break;
+        }
     }
 
     /// <summary>The last script of the chain (whose <c>#!</c> named what is missing), with its <c>#!</c> line.</summary>

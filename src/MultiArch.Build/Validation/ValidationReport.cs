@@ -34,6 +34,9 @@ internal sealed record PlatformResult(
 {
     /// <summary>The static start-up check (<see cref="StartupCheck"/>); null when it did not run.</summary>
     public StartupResult? Startup { get; init; }
+
+    /// <summary>The whole-image architecture scan (<see cref="ArchitectureScan"/>); null when it did not run.</summary>
+    public ArchitectureScanResult? Scan { get; init; }
 }
 
 /// <summary>An attestation manifest: listed, never counted as a platform.</summary>

@@ -1,4 +1,5 @@
 using System.Net.Http;
+using System.Runtime.CompilerServices;
 using MultiArch.Build.Processes;
 
 namespace MultiArch.Build.Tests.Infrastructure;
@@ -187,19 +188,21 @@ public sealed class RequiresAttribute : ConditionBaseAttribute
     public override string GroupName => "Requires";
 
     /// <summary>
-    /// Skips when something is missing; under CI only when everything missing may skip there (otherwise the test
-    /// runs, and <see cref="ServiceTestClassAttribute"/> fails it before its body starts).
+    /// Met (the test runs) when nothing is missing; under CI also when something missing may not skip there (the
+    /// test runs, and <see cref="ServiceTestClassAttribute"/> fails it before its body starts). When not met,
+    /// <see cref="ConditionBaseAttribute.IgnoreMessage"/> is set to what is missing (MSTest reads the condition first,
+    /// then the message of a condition that is not met).
     /// </summary>
-    public override bool ShouldRun
+    public override bool IsConditionMet
     {
         get
         {
             var missing = Missing();
-            return missing.Count == 0 || (UnderCi && missing.Any(m => !MaySkipUnderCi.Contains(m.Need)));
+            var met = missing.Count == 0 || (UnderCi && missing.Any(m => !MaySkipUnderCi.Contains(m.Need)));
+            IgnoreMessage = met ? null : string.Join("; ", missing.Select(m => m.Reason));
+            return met;
         }
     }
-
-    public override string? IgnoreMessage => string.Join("; ", Missing().Select(m => m.Reason));
 
     /// <summary>Under CI=true: why the test must fail rather than skip (a service CI must provide is missing); else null.</summary>
     public string? CiFailure()
@@ -239,19 +242,33 @@ public sealed class ServiceTestClassAttribute : TestClassAttribute
     public override TestMethodAttribute? GetTestMethodAttribute(TestMethodAttribute? testMethodAttribute)
         => testMethodAttribute is null ? null : new CiStrictTestMethodAttribute(testMethodAttribute);
 
-    private sealed class CiStrictTestMethodAttribute(TestMethodAttribute inner) : TestMethodAttribute(inner.DisplayName)
+    /// <summary>
+    /// Wraps the method's own [TestMethod]: keeps its display name, unfolding and source position (the caller's
+    /// position is only the fallback when the wrapped attribute has none).
+    /// </summary>
+    private sealed class CiStrictTestMethodAttribute : TestMethodAttribute
     {
-        public override TestResult[] Execute(ITestMethod testMethod)
+        private readonly TestMethodAttribute _inner;
+
+        public CiStrictTestMethodAttribute(TestMethodAttribute inner, [CallerFilePath] string callerFilePath = "", [CallerLineNumber] int callerLineNumber = -1)
+            : base(inner.DeclaringFilePath ?? callerFilePath, inner.DeclaringLineNumber ?? callerLineNumber)
         {
-            var requirements = (testMethod.GetAllAttributes(inherit: true) ?? [])
+            _inner = inner;
+            DisplayName = inner.DisplayName;
+            UnfoldingStrategy = inner.UnfoldingStrategy;
+        }
+
+        public override Task<TestResult[]> ExecuteAsync(ITestMethod testMethod)
+        {
+            var requirements = (testMethod.GetAllAttributes() ?? [])
                 .Concat(testMethod.MethodInfo.DeclaringType!.GetCustomAttributes(inherit: true))
                 .OfType<RequiresAttribute>();
             if (requirements.Select(r => r.CiFailure()).FirstOrDefault(f => f is not null) is { } failure)
             {
-                return [new TestResult { Outcome = UnitTestOutcome.Failed, TestFailureException = new AssertFailedException(failure) }];
+                return Task.FromResult<TestResult[]>([new TestResult { Outcome = UnitTestOutcome.Failed, TestFailureException = new AssertFailedException(failure) }]);
             }
 
-            return inner.Execute(testMethod);
+            return _inner.ExecuteAsync(testMethod);
         }
     }
 }

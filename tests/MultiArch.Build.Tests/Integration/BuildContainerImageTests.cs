@@ -123,7 +123,7 @@ public sealed class BuildContainerImageTests
         Assert.AreNotEqual(0, result.ExitCode, result.Describe());
         CollectionAssert.AreEqual(new[] { "MULTIARCH5007" }, result.ErrorCodes.ToArray(), result.Describe());
         using var client = new RegistryClient(Environments.Registry);
-        await Assert.ThrowsExceptionAsync<RegistryNotFoundException>(() => client.GetManifestAsync(repository, "v1", default), "the tag must not exist");
+        await Assert.ThrowsExactlyAsync<RegistryNotFoundException>(() => client.GetManifestAsync(repository, "v1", default), "the tag must not exist");
     }
 
     [TestMethod]
@@ -248,7 +248,7 @@ public sealed class BuildContainerImageTests
 
         CollectionAssert.AreEqual(new[] { "MULTIARCH2001" }, result.ErrorCodes.ToArray(), result.Describe());
         using var client = new RegistryClient(Environments.Registry);
-        await Assert.ThrowsExceptionAsync<RegistryNotFoundException>(() => client.GetManifestAsync(repository, "v1", default));
+        await Assert.ThrowsExactlyAsync<RegistryNotFoundException>(() => client.GetManifestAsync(repository, "v1", default));
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ public sealed class HostileRegistryTests
     {
         await using var server = new HostileRegistry((q, r) => Json(r, MediaTypes.OciIndex, "{\"schemaVersion\": 2, \"manifests\": [ {"));
         using var client = new RegistryClient(server.Host, options: Fast);
-        var ex = await Assert.ThrowsExceptionAsync<InvalidManifestException>(() => client.GetManifestAsync("x", "latest", default));
+        var ex = await Assert.ThrowsExactlyAsync<InvalidManifestException>(() => client.GetManifestAsync("x", "latest", default));
         Assert.AreEqual("MULTIARCH4006", ex.Code);
     }
 
@@ -29,7 +29,7 @@ public sealed class HostileRegistryTests
     {
         await using var server = new HostileRegistry((q, r) => Json(r, "application/json", "{\"architecture\":\"amd64\",\"os\":\"linux\"}"));
         using var client = new RegistryClient(server.Host, options: Fast);
-        var ex = await Assert.ThrowsExceptionAsync<InvalidManifestException>(() => client.GetManifestAsync("x", "latest", default));
+        var ex = await Assert.ThrowsExactlyAsync<InvalidManifestException>(() => client.GetManifestAsync("x", "latest", default));
         StringAssert.Contains(ex.Message, "application/json");
     }
 
@@ -49,7 +49,7 @@ public sealed class HostileRegistryTests
         {
             await using var server = new HostileRegistry((q, r) => Json(r, MediaTypes.OciIndex, body));
             await using var source = new RegistryImageSource(new RegistryClient(server.Host, options: Fast), ImageReference.Parse($"{server.Host}/x:latest"), ownsClient: true);
-            var ex = await Assert.ThrowsExceptionAsync<InvalidManifestException>(
+            var ex = await Assert.ThrowsExactlyAsync<InvalidManifestException>(
                 () => new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Platforms.OciPlatform.LinuxAmd64] }, default),
                 body[..Math.Min(60, body.Length)]);
             Assert.AreEqual("MULTIARCH4006", ex.Code);
@@ -72,7 +72,7 @@ public sealed class HostileRegistryTests
         foreach (var host in new[] { declared.Host, chunked.Host })
         {
             using var client = new RegistryClient(host, options: Fast);
-            var ex = await Assert.ThrowsExceptionAsync<ContentTooLargeException>(() => client.GetManifestAsync("x", "latest", default));
+            var ex = await Assert.ThrowsExactlyAsync<ContentTooLargeException>(() => client.GetManifestAsync("x", "latest", default));
             Assert.AreEqual("MULTIARCH4005", ex.Code);
         }
     }
@@ -87,8 +87,8 @@ public sealed class HostileRegistryTests
             return Json(r, MediaTypes.OciIndex, body);
         });
         using var client = new RegistryClient(server.Host, options: Fast);
-        var byTag = await Assert.ThrowsExceptionAsync<ContentMismatchException>(() => client.GetManifestAsync("x", "latest", default));
-        var byDigest = await Assert.ThrowsExceptionAsync<ContentMismatchException>(() => client.GetManifestAsync("x", "sha256:" + new string('c', 64), default));
+        var byTag = await Assert.ThrowsExactlyAsync<ContentMismatchException>(() => client.GetManifestAsync("x", "latest", default));
+        var byDigest = await Assert.ThrowsExactlyAsync<ContentMismatchException>(() => client.GetManifestAsync("x", "sha256:" + new string('c', 64), default));
         Assert.AreEqual("MULTIARCH4004", byTag.Code);
         Assert.AreEqual("MULTIARCH4004", byDigest.Code);
     }
@@ -101,7 +101,7 @@ public sealed class HostileRegistryTests
         using var client = new RegistryClient(server.Host, options: Fast);
         var descriptor = new Descriptor(MediaTypes.OciLayerGzip, Digest.Compute(content.AsSpan(0, 10)), 10, null, new Dictionary<string, string>());
         await using var stream = await client.OpenBlobAsync("x", descriptor, default);
-        var ex = await Assert.ThrowsExceptionAsync<ContentMismatchException>(() => stream.DrainAsync(default));
+        var ex = await Assert.ThrowsExactlyAsync<ContentMismatchException>(() => stream.DrainAsync(default));
         StringAssert.Contains(ex.Message, "more than the 10 bytes");
     }
 
@@ -116,7 +116,7 @@ public sealed class HostileRegistryTests
         });
         using var client = new RegistryClient(server.Host, options: Fast);
         var descriptor = new Descriptor(MediaTypes.OciLayerGzip, Digest.Compute([1]), 1, null, new Dictionary<string, string>());
-        var ex = await Assert.ThrowsExceptionAsync<RegistryProtocolException>(() => client.OpenBlobAsync("x", descriptor, default));
+        var ex = await Assert.ThrowsExactlyAsync<RegistryProtocolException>(() => client.OpenBlobAsync("x", descriptor, default));
         Assert.AreEqual("MULTIARCH4010", ex.Code);
         StringAssert.Contains(ex.Message, "redirect");
     }
@@ -130,7 +130,7 @@ public sealed class HostileRegistryTests
             return HostileRegistry.WriteAsync(r, 429, "text/plain", Encoding.UTF8.GetBytes("slow down"));
         });
         using var client = new RegistryClient(server.Host, options: Fast);
-        var ex = await Assert.ThrowsExceptionAsync<RegistryUnavailableException>(() => client.PingAsync(default));
+        var ex = await Assert.ThrowsExactlyAsync<RegistryUnavailableException>(() => client.PingAsync(default));
         Assert.AreEqual("MULTIARCH4009", ex.Code);
         Assert.AreEqual(Fast.MaxAttempts, server.Requests);
         StringAssert.Contains(ex.Message, "429");
@@ -179,7 +179,7 @@ public sealed class HostileRegistryTests
 
         var wrong = new Dictionary<string, string?> { ["DOTNET_CONTAINER_REGISTRY_UNAME"] = "me", ["DOTNET_CONTAINER_REGISTRY_PWORD"] = "nope-nope" };
         using var rejected = new RegistryClient(server.Host, new DockerConfigCredentialProvider(environment: wrong), Fast);
-        var ex = await Assert.ThrowsExceptionAsync<RegistryAuthException>(() => rejected.GetManifestAsync("team/app", "latest", default));
+        var ex = await Assert.ThrowsExactlyAsync<RegistryAuthException>(() => rejected.GetManifestAsync("team/app", "latest", default));
         Assert.AreEqual("MULTIARCH4002", ex.Code);
     }
 
@@ -190,8 +190,37 @@ public sealed class HostileRegistryTests
         var host = port.Host;
         await port.DisposeAsync();
         using var client = new RegistryClient(host, options: Fast);
-        var ex = await Assert.ThrowsExceptionAsync<RegistryUnreachableException>(() => client.PingAsync(default));
+        var ex = await Assert.ThrowsExactlyAsync<RegistryUnreachableException>(() => client.PingAsync(default));
         Assert.AreEqual("MULTIARCH4008", ex.Code);
+        StringAssert.Contains(ex.Message, "is the registry running", ex.Message);
+        StringAssert.Contains(ex.Message, "is the port right", ex.Message);
+    }
+
+    /// <summary>MULTIARCH4008 names the likely fix for the way the connection failed.</summary>
+    [TestMethod]
+    [DataRow(HttpRequestError.SecureConnectionError, "list it in ContainerInsecureRegistries")]
+    [DataRow(HttpRequestError.NameResolutionError, "does not resolve")]
+    [DataRow(HttpRequestError.ResponseEnded, "take it out of ContainerInsecureRegistries")]
+    [DataRow(HttpRequestError.Unknown, "is it listed in ContainerInsecureRegistries")]
+    public void Unreachable_says_what_to_check(HttpRequestError error, string fix)
+    {
+        var ex = new RegistryUnreachableException("registry.lab:5000", "failed", new HttpRequestException(error, "failed", null));
+
+        Assert.AreEqual("MULTIARCH4008", ex.Code);
+        StringAssert.Contains(ex.Message, fix, ex.Message);
+    }
+
+    /// <summary>A plain-HTTP server reached over TLS, as a registry missing from ContainerInsecureRegistries is.</summary>
+    [TestMethod]
+    public async Task A_plain_http_registry_reached_over_tls_is_told_to_be_listed_as_insecure()
+    {
+        await using var server = new HostileRegistry((q, r) => HostileRegistry.WriteAsync(r, 200, "application/json", "{}"u8.ToArray()));
+        using var http = new HttpClient();
+        var failure = await Assert.ThrowsExactlyAsync<HttpRequestException>(() => http.GetAsync($"https://{server.Host}/v2/"));
+
+        var ex = new RegistryUnreachableException(server.Host, failure.Message, failure);
+
+        StringAssert.Contains(ex.Message, "list it in ContainerInsecureRegistries", ex.Message);
     }
 
     [TestMethod]

@@ -54,7 +54,7 @@ public sealed class RegistryAuthTests
     public async Task Wrong_password_is_a_coded_rejection_without_the_secret_in_the_message()
     {
         using var client = new RegistryClient(Environments.AuthRegistry, ConfigWith(Environments.AuthUser, "wrong-password-123"));
-        var ex = await Assert.ThrowsExceptionAsync<RegistryAuthException>(() => client.GetManifestAsync("auth/ok", "v1", default));
+        var ex = await Assert.ThrowsExactlyAsync<RegistryAuthException>(() => client.GetManifestAsync("auth/ok", "v1", default));
         Assert.AreEqual("MULTIARCH4002", ex.Code);
         Assert.IsFalse(ex.Message.Contains("wrong-password-123", StringComparison.Ordinal));
     }
@@ -63,7 +63,7 @@ public sealed class RegistryAuthTests
     public async Task No_credentials_is_a_coded_error_saying_how_to_log_in()
     {
         using var client = new RegistryClient(Environments.AuthRegistry, new DockerConfigCredentialProvider(environment: new Dictionary<string, string?> { ["DOCKER_CONFIG"] = TestDirectories.Create("empty") }));
-        var ex = await Assert.ThrowsExceptionAsync<RegistryAuthException>(() => client.PingAsync(default));
+        var ex = await Assert.ThrowsExactlyAsync<RegistryAuthException>(() => client.PingAsync(default));
         Assert.AreEqual("MULTIARCH4001", ex.Code);
         StringAssert.Contains(ex.Message, "docker login");
     }
@@ -85,7 +85,7 @@ public sealed class RegistryAuthTests
 
             File.WriteAllText(Path.Combine(dir, "config.json"), $$$"""{"credHelpers":{"{{{Environments.AuthRegistry}}}":"absent"}}""");
             using var broken = new RegistryClient(Environments.AuthRegistry, new DockerConfigCredentialProvider(environment: new Dictionary<string, string?> { ["DOCKER_CONFIG"] = dir }));
-            var ex = await Assert.ThrowsExceptionAsync<CredentialHelperException>(() => broken.PingAsync(default));
+            var ex = await Assert.ThrowsExactlyAsync<CredentialHelperException>(() => broken.PingAsync(default));
             Assert.AreEqual("MULTIARCH4011", ex.Code);
         }
         finally

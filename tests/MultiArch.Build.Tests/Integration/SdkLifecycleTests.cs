@@ -117,4 +117,41 @@ public sealed class SdkLifecycleTests
         Assert.AreEqual(0, graph.ExitCode, graph.Describe());
         Assert.IsTrue(File.Exists(archive), graph.Describe());
     }
+    /// <summary>
+    /// A console app referenced from image.proj is built first (ResolveReferences through the SDK door), so the
+    /// Dockerfile's COPY of its bin/ finds it, in a normal and a graph build.
+    /// </summary>
+    [TestMethod]
+    [Requires(RequiresAttribute.Podman, RequiresAttribute.Busybox)]
+    public async Task A_referenced_app_is_built_before_the_Dockerfile_copies_its_bin()
+    {
+        var (project, _) = await OperatorAsync("linux/amd64");
+        var framework = $"net{System.Environment.Version.Major}.0";
+        File.WriteAllText(project.ProjectPath, File.ReadAllText(project.ProjectPath).Replace("</Project>", """
+              <PropertyGroup><ContainerRegistry></ContainerRegistry></PropertyGroup>
+              <ItemGroup><ProjectReference Include="app/app.csproj" /></ItemGroup>
+            </Project>
+            """, StringComparison.Ordinal));
+        project.WriteFile("app/app.csproj", $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>{framework}</TargetFramework></PropertyGroup>
+            </Project>
+            """);
+        project.WriteFile("app/Program.cs", "System.Console.WriteLine(\"app\");\n");
+        project.WriteFile("Dockerfile", Dockerfile + $"\nCOPY app/bin/Debug/{framework}/ /app/\n");
+
+        foreach (var graph in new[] { "", "-graph" })
+        {
+            var bin = Path.Combine(project.Directory, "app", "bin");
+            if (Directory.Exists(bin))
+            {
+                Directory.Delete(bin, recursive: true);
+            }
+
+            var build = await project.DotnetAsync(["build", project.ProjectFile, "-nodeReuse:false", "-p:MultiArchIncrementalBuild=false", .. graph.Length > 0 ? new[] { graph } : []]);
+
+            Assert.AreEqual(0, build.ExitCode, build.Describe());
+            StringAssert.Contains(build.Output, "1 platform(s) present, 1 entrypoint binaries verified", build.Describe());
+        }
+    }
 }

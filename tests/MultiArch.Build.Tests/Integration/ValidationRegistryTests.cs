@@ -195,7 +195,7 @@ public sealed class ValidationRegistryTests
         await File.WriteAllBytesAsync(data, bytes);
 
         await using var source = new RegistryImageSource(client, ImageReference.Parse($"{Environments.Registry}/{repo}:v1"));
-        var ex = await Assert.ThrowsExceptionAsync<ContentMismatchException>(() => new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Arm64] }, default));
+        var ex = await Assert.ThrowsExactlyAsync<ContentMismatchException>(() => new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Arm64] }, default));
         Assert.AreEqual("MULTIARCH4004", ex.Code);
         StringAssert.Contains(ex.Message, layer.ToString());
     }
@@ -204,7 +204,7 @@ public sealed class ValidationRegistryTests
     public async Task Missing_tag_is_a_coded_not_found()
     {
         await using var source = new RegistryImageSource(new RegistryClient(Environments.Registry), ImageReference.Parse($"{Environments.Registry}/nothing/here:never"), ownsClient: true);
-        var ex = await Assert.ThrowsExceptionAsync<RegistryNotFoundException>(() => new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Amd64] }, default));
+        var ex = await Assert.ThrowsExactlyAsync<RegistryNotFoundException>(() => new ManifestValidator().ValidateAsync(source, new ValidationOptions { ExpectedPlatforms = [Amd64] }, default));
         Assert.AreEqual("MULTIARCH4007", ex.Code);
     }
 

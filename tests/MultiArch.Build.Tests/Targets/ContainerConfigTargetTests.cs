@@ -93,6 +93,34 @@ public sealed partial class ContainerConfigTargetTests
         CollectionAssert.AreEqual(new[] { "MULTIARCH8002" }, failed.ErrorCodes.ToArray(), failed.Describe());
     }
 
+    /// <summary>
+    /// docs/ci.md's merge passes `-p:ContainerImageTag=v1.2.0` to a project that sets ContainerImageTags: the command line
+    /// says which tags this run moves (no MULTIARCH8001, the project's tags not moved too); and the other way round.
+    /// </summary>
+    [TestMethod]
+    public async Task A_tag_property_from_the_command_line_replaces_the_other_one_of_the_project()
+    {
+        var project = await ThrowAwayProject.SdkDoorAsync("""
+              <PropertyGroup>
+                <ContainerImageTags>dev;latest</ContainerImageTags>
+              </PropertyGroup>
+            """);
+        var tagged = await ThrowAwayProject.SdkDoorAsync("""
+              <PropertyGroup>
+                <ContainerImageTag>v0.1.0</ContainerImageTag>
+              </PropertyGroup>
+            """);
+
+        var release = await project.MSBuildAsync("_MultiArchComputeContainerConfig", null, ["_MultiArchTags"], "-p:ContainerImageTag=v1.2.0");
+        var list = await tagged.MSBuildAsync("_MultiArchComputeContainerConfig", null, ["_MultiArchTags"], "-p:ContainerImageTags=v1.2.0%3Bstable");
+
+        Assert.AreEqual(0, release.ExitCode, release.Describe());
+        Assert.AreEqual(0, release.WarningCodes.Count, release.Describe());
+        Assert.AreEqual("v1.2.0", Property(release, "_MultiArchTags"));
+        Assert.AreEqual(0, list.WarningCodes.Count, list.Describe());
+        Assert.AreEqual("v1.2.0;stable", Property(list, "_MultiArchTags"));
+    }
+
     [TestMethod]
     public async Task Clean_removes_the_build_stamp_through_both_doors()
     {

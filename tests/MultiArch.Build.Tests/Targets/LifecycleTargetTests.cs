@@ -40,4 +40,41 @@ public sealed class LifecycleTargetTests
         CollectionAssert.AreEqual(expected.Length == 0 ? Array.Empty<string>() : new[] { expected }, result.ErrorCodes.ToArray(), result.Describe());
         Assert.AreEqual(expected.Length == 0, result.Output.Contains("Container platforms (from ContainerPlatforms)", StringComparison.Ordinal), "the task ran only where it can");
     }
+    /// <summary>
+    /// The ProjectReference protocol through the SDK door (PrepareForBuild, ResolveReferences, as NoTargets keeps it):
+    /// a console app referenced from image.proj is built before the image pipeline starts, in a normal and a graph
+    /// build, so that a Dockerfile can COPY its bin/. The pipeline is replaced by a target that looks for the app's
+    /// output at the moment the image would be built (the real build: SdkLifecycleTests).
+    /// </summary>
+    [TestMethod]
+    [DataRow("")]
+    [DataRow("-graph")]
+    public async Task A_ProjectReference_is_built_before_the_image(string graph)
+    {
+        var framework = $"net{System.Environment.Version.Major}.0";
+        var project = await ThrowAwayProject.SdkDoorAsync($$"""
+              <PropertyGroup>
+                <ContainerPlatforms>linux/amd64</ContainerPlatforms>
+                <MultiArchContainerImageDependsOn>_ProbeReferencedApp</MultiArchContainerImageDependsOn>
+              </PropertyGroup>
+              <ItemGroup>
+                <ProjectReference Include="app/app.csproj" />
+              </ItemGroup>
+              <Target Name="_ProbeReferencedApp">
+                <Message Importance="high" Text="PROBE app built: $([System.IO.File]::Exists('$(MSBuildThisFileDirectory)app/bin/Debug/{{framework}}/app.dll'))" />
+              </Target>
+            """);
+        project.WriteFile("app/app.csproj", $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net{System.Environment.Version.Major}.0</TargetFramework></PropertyGroup>
+            </Project>
+            """);
+        project.WriteFile("app/Program.cs", "System.Console.WriteLine(\"app\");\n");
+
+        var result = await project.DotnetAsync(["build", project.ProjectFile, "-nodeReuse:false", .. graph.Length > 0 ? new[] { graph } : []]);
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        StringAssert.Contains(result.Output, "PROBE app built: True", result.Describe());
+        Assert.IsFalse(new[] { "app", "app.dll", "app.deps.json" }.Any(f => File.Exists(Path.Combine(project.Directory, "bin", "Debug", f))), "the app's files stay in its own bin/");
+    }
 }

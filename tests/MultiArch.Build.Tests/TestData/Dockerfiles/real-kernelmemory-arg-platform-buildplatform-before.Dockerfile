@@ -63,4 +63,4 @@ ENTRYPOINT ["dotnet", "Microsoft.KernelMemory.ServiceAssembly.dll"]
 
 # source: https://github.com/microsoft/kernel-memory/blob/0d3e6f4131d08b9b7d72b287d82cbff0ab185d06/Dockerfile (MIT)
 # Before 7a429f3221cbfe4f5f5285a986c5023e2152630b (#814): global ARG PLATFORM=$BUILDPLATFORM used as FROM --platform=$PLATFORM for the image stage (issue #336, exec format error on arm64, came from the same pin in an earlier version).
-# expect: MULTIARCH2003@20 MULTIARCH2001@28
+# expect: MULTIARCH2001@28

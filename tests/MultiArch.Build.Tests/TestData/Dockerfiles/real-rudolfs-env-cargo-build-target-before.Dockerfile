@@ -49,4 +49,4 @@ CMD ["--cache-dir", "/data"]
 
 # source: https://github.com/jasonwhite/rudolfs/blob/37fc077fa8f91b17f673dd3ed8ca16ce86206943/Dockerfile (MIT)
 # Before 77f93409c82d0c1b455684555413cb0c8370ed17 (#87, issue #86): ENV CARGO_BUILD_TARGET=x86_64-unknown-linux-musl made every platform's image hold an x86-64 binary.
-# expect: MULTIARCH2006@3 MULTIARCH2007@6
+# expect: MULTIARCH2006@27 MULTIARCH2007@6

@@ -50,7 +50,7 @@ public sealed class BuildPreflightTests
 
     private static async Task<string> CodeOf(ScriptedRunner runner, PreflightRequest request)
     {
-        var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(request, default));
+        var ex = await Assert.ThrowsExactlyAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(request, default));
         return ex.Code;
     }
 
@@ -90,7 +90,7 @@ public sealed class BuildPreflightTests
         var runner = new ScriptedRunner(answers);
 
         // The scripted inspect of the new builder keeps failing, so the preflight ends in MULTIARCH3006: the point is what was called.
-        var result = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(Request("linux/amd64,linux/arm64", create: true), default));
+        var result = await Assert.ThrowsExactlyAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(Request("linux/amd64,linux/arm64", create: true), default));
 
         Assert.IsTrue(runner.Calls.Any(c => c.StartsWith("docker buildx create --name multiarch-build --driver docker-container --bootstrap", StringComparison.Ordinal)), string.Join("\n", runner.Calls));
         Assert.IsFalse(runner.Calls.Any(c => c.Contains(" rm ", StringComparison.Ordinal) || c.Contains("--use", StringComparison.Ordinal)), "never removes or switches builders");
@@ -113,7 +113,7 @@ public sealed class BuildPreflightTests
     public async Task Platform_no_node_can_build()
     {
         var runner = new ScriptedRunner(Docker(Data("inspect-docker-container-v0.12.txt")));
-        var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(Request("linux/amd64,linux/riscv64,linux/loong64"), default));
+        var ex = await Assert.ThrowsExactlyAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(Request("linux/amd64,linux/riscv64,linux/loong64"), default));
         Assert.AreEqual("MULTIARCH3008", ex.Code);
         StringAssert.Contains(ex.Message, "linux/loong64");
         StringAssert.Contains(ex.Message, "binfmt");
@@ -163,7 +163,7 @@ public sealed class BuildPreflightTests
         var host = OciPlatform.Host();
         var ok = await new BuildPreflight(runner).RunAsync(Request($"{host},linux/arm64", cli: "podman") with { BinfmtDirectory = binfmt }, default);
         Assert.AreEqual(ContainerCliKind.Podman, ok.Cli);
-        var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(Request($"{host},linux/s390x", cli: "podman") with { BinfmtDirectory = binfmt }, default));
+        var ex = await Assert.ThrowsExactlyAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(Request($"{host},linux/s390x", cli: "podman") with { BinfmtDirectory = binfmt }, default));
         Assert.AreEqual("MULTIARCH3014", ex.Code);
         StringAssert.Contains(ex.Message, "qemu-s390x");
         Assert.IsFalse(ex.Message.Contains("docker", StringComparison.OrdinalIgnoreCase), "docker advice shown to a podman user: " + ex.Message);
@@ -180,7 +180,7 @@ public sealed class BuildPreflightTests
     [TestMethod]
     public async Task A_daemon_that_is_down_is_named_even_when_buildx_inspect_exits_0()
     {
-        var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(new ScriptedRunner(DaemonDown())).RunAsync(Request("linux/amd64", cli: "docker"), default));
+        var ex = await Assert.ThrowsExactlyAsync<BuildException>(() => new BuildPreflight(new ScriptedRunner(DaemonDown())).RunAsync(Request("linux/amd64", cli: "docker"), default));
         Assert.AreEqual("MULTIARCH3004", ex.Code);
         StringAssert.Contains(ex.Message, "Cannot connect to the Docker daemon");
     }
@@ -201,7 +201,7 @@ public sealed class BuildPreflightTests
     [TestMethod]
     public async Task In_auto_mode_a_daemon_that_is_down_without_podman_is_still_MULTIARCH3004()
     {
-        var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(new ScriptedRunner(DaemonDown())).RunAsync(Request("linux/amd64"), default));
+        var ex = await Assert.ThrowsExactlyAsync<BuildException>(() => new BuildPreflight(new ScriptedRunner(DaemonDown())).RunAsync(Request("linux/amd64"), default));
         Assert.AreEqual("MULTIARCH3004", ex.Code);
     }
 
@@ -221,7 +221,7 @@ public sealed class BuildPreflightTests
 
         var runner = new ScriptedRunner(cli == "docker" ? Docker(Data("inspect-docker-container-v0.12.txt")) : []);
         var request = Request(platform, cli: cli) with { CpuHasLevel = _ => false };
-        var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(request, default));
+        var ex = await Assert.ThrowsExactlyAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(request, default));
 
         Assert.AreEqual("MULTIARCH3015", ex.Code);
         StringAssert.Contains(ex.Message, advice);

@@ -145,7 +145,7 @@ public sealed class BuilderPlanTests
     [TestMethod]
     public async Task A_node_that_cannot_be_reached_is_named_when_buildx_would_start_it()
     {
-        var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(OneNodeDown()).RunAsync(new PreflightRequest { Platforms = Platforms("linux/amd64", "linux/arm64"), Output = BuildOutputKind.Push }, default));
+        var ex = await Assert.ThrowsExactlyAsync<BuildException>(() => new BuildPreflight(OneNodeDown()).RunAsync(new PreflightRequest { Platforms = Platforms("linux/amd64", "linux/arm64"), Output = BuildOutputKind.Push }, default));
 
         Assert.AreEqual("MULTIARCH3054", ex.Code);
         StringAssert.Contains(ex.Message, "Node capthree2 of builder capthree is inactive");
@@ -186,7 +186,7 @@ public sealed class BuilderPlanTests
             ["docker info"] = BuildPreflightTests.Ok("[[\"driver-type\",\"io.containerd.snapshotter.v1\"]]"),
         });
 
-        var ex = await Assert.ThrowsExceptionAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(new PreflightRequest { Platforms = Platforms("linux/amd64", "linux/arm64"), Output = output }, default));
+        var ex = await Assert.ThrowsExactlyAsync<BuildException>(() => new BuildPreflight(runner).RunAsync(new PreflightRequest { Platforms = Platforms("linux/amd64", "linux/arm64"), Output = output }, default));
 
         Assert.AreEqual("MULTIARCH3052", ex.Code);
         StringAssert.Contains(ex.Message, "linux/amd64 -> capdecl0, linux/arm64 -> capdecl1");

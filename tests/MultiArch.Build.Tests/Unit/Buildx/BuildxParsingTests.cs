@@ -76,7 +76,7 @@ public sealed class BuildxParsingTests
         Assert.AreEqual(MediaTypes.OciIndex, metadata.MediaType);
         CollectionAssert.AreEqual(new[] { "127.0.0.1:5000/bx/one" }, metadata.ImageNames.ToArray());
         Assert.IsNull(BuildMetadata.Parse("{}").Digest);
-        Assert.ThrowsException<ManifestFormatException>(() => BuildMetadata.Parse("not json"));
+        Assert.ThrowsExactly<ManifestFormatException>(() => BuildMetadata.Parse("not json"));
     }
 
     [TestMethod]

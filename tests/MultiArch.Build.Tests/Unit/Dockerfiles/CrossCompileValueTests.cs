@@ -44,7 +44,7 @@ public sealed class CrossCompileValueTests
     [DataRow(Builder + "ARG TARGETARCH\nRUN GOARM=7 GOARCH=$TARGETARCH go build -o /out/app .\n" + Final, "linux/arm/v6,linux/arm/v7", "MULTIARCH2006@3", "'GOARM=7'")]
     [DataRow(Builder + "ARG CROSS=aarch64-linux-gnu-gcc\nRUN CC=$CROSS CGO_ENABLED=1 GOARCH=$TARGETARCH go build -o /out/app .\n" + Final, Two, "MULTIARCH2004@3 MULTIARCH2006@3", "CROSS is 'aarch64-linux-gnu-gcc'")]
     [DataRow("FROM --platform=$BUILDPLATFORM rust:1 AS build\nARG RUST_TARGET=x86_64-unknown-linux-gnu\nRUN cargo build --release --target $RUST_TARGET\n" + Final, Two, "MULTIARCH2006@3", "RUST_TARGET is 'x86_64-unknown-linux-gnu'")]
-    [DataRow("FROM --platform=$BUILDPLATFORM rust:1 AS build\nENV CARGO_BUILD_TARGET=aarch64-unknown-linux-gnu\nRUN cargo build --release\n" + Final, Two, "MULTIARCH2006@2", "'CARGO_BUILD_TARGET=aarch64-unknown-linux-gnu'")]
+    [DataRow("FROM --platform=$BUILDPLATFORM rust:1 AS build\nENV CARGO_BUILD_TARGET=aarch64-unknown-linux-gnu\nRUN cargo build --release\n" + Final, Two, "MULTIARCH2006@3", "CARGO_BUILD_TARGET is 'aarch64-unknown-linux-gnu', from the ENV at line 2")]
     [DataRow("FROM --platform=$BUILDPLATFORM rust:1 AS build\nRUN rustc --target=aarch64-unknown-linux-gnu main.rs -o /out/app\n" + Final, Two, "MULTIARCH2006@2", "'--target=aarch64-unknown-linux-gnu'")]
     [DataRow("FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0 AS build\nARG RID=linux-x64\nRUN dotnet publish -r $RID -o /out\n" + Final, Two, "MULTIARCH2006@3", "RID is 'linux-x64'")]
     // An architecture-named variable with a constant default, used in a download URL or a path (squat/kilo before 40a3daa).

@@ -289,7 +289,7 @@ public sealed class ManifestAffinityCheckerTests
     [DataRow("kind: Deployment\nspec: {a: *undefined}\n", DisplayName = "undefined alias")]
     public void Invalid_yaml_is_a_coded_error_at_the_parser_line(string yaml)
     {
-        var ex = Assert.ThrowsException<ManifestFormatException>(() => Check(yaml));
+        var ex = Assert.ThrowsExactly<ManifestFormatException>(() => Check(yaml));
         var diagnostic = ex.ToDiagnosticAt();
 
         Assert.AreEqual("MULTIARCH6005", diagnostic.Code);
@@ -332,7 +332,7 @@ public sealed class NodeAffinityPatchTests
     [DataRow("x\nkind: Secret")]
     public void A_name_that_is_no_kubernetes_name_is_refused(string name)
     {
-        var ex = Assert.ThrowsException<MultiArchException>(() => NodeAffinityPatch.Render([OciPlatform.LinuxAmd64], name, null, "p.yaml"));
+        var ex = Assert.ThrowsExactly<MultiArchException>(() => NodeAffinityPatch.Render([OciPlatform.LinuxAmd64], name, null, "p.yaml"));
         Assert.AreEqual("MULTIARCH6009", ex.Code);
     }
 

@@ -44,6 +44,31 @@ public sealed class ContainerPlatformResolverTests
         Assert.AreEqual("MULTIARCH1005", result.Diagnostics.Single().Code);
     }
 
+    /// <summary>A typo in a platform (MULTIARCH1001) or a RID (MULTIARCH1002) says what was probably meant.</summary>
+    [TestMethod]
+    [DataRow("linux/amd46", "MULTIARCH1001", "did you mean linux/amd64?")]
+    [DataRow("linux/arm46", "MULTIARCH1001", "did you mean linux/arm64?")]
+    [DataRow("lniux/arm64", "MULTIARCH1001", "did you mean linux/arm64?")]
+    [DataRow("linux/s390", "MULTIARCH1001", "did you mean linux/s390x?")]
+    [DataRow("linux/ppc64el/v2", "MULTIARCH1001", "takes no variant")]
+    [DataRow("linux-am64", "MULTIARCH1002", "Did you mean 'linux-arm64'?")]
+    [DataRow("linux-x46", "MULTIARCH1002", "Did you mean 'linux-x64'?")]
+    [DataRow("linux-musl-arm46", "MULTIARCH1002", "Did you mean 'linux-musl-arm64'?")]
+    public void A_typo_gets_a_did_you_mean(string entry, string code, string expected)
+    {
+        var result = Resolve(platforms: entry);
+
+        var error = result.Diagnostics.Single();
+        Assert.AreEqual(code, error.Code);
+        StringAssert.Contains(error.Message, expected);
+    }
+
+    [TestMethod]
+    [DataRow("linux/quantum")]
+    [DataRow("mainframe-z")]
+    public void Nothing_near_gets_no_guess(string entry)
+        => Assert.IsFalse(Resolve(platforms: entry).Diagnostics.Single().Message.Contains("id you mean", StringComparison.Ordinal));
+
     [TestMethod]
     public void Sources_are_taken_in_priority_order()
     {

@@ -54,7 +54,7 @@ public sealed class OciPlatformTests
     [DataRow("linux/amd64/v7", "unknown variant 'v7'")]
     public void Parse_rejects_malformed_platforms_with_a_reason(string input, string reasonFragment)
     {
-        var ex = Assert.ThrowsException<PlatformFormatException>(() => OciPlatform.Parse(input));
+        var ex = Assert.ThrowsExactly<PlatformFormatException>(() => OciPlatform.Parse(input));
         StringAssert.Contains(ex.Reason, reasonFragment);
         Assert.AreEqual("MULTIARCH1001", ex.Code);
     }

@@ -77,7 +77,7 @@ public sealed class RuntimeIdentifierMapTests
     [DataRow("any", "Known RIDs")]
     public void Unknown_rid_is_a_coded_error_with_a_hint(string rid, string hint)
     {
-        var ex = Assert.ThrowsException<UnknownRuntimeIdentifierException>(() => RuntimeIdentifierMap.ToPlatform(rid));
+        var ex = Assert.ThrowsExactly<UnknownRuntimeIdentifierException>(() => RuntimeIdentifierMap.ToPlatform(rid));
         Assert.AreEqual("MULTIARCH1002", ex.Code);
         StringAssert.Contains(ex.Message, hint);
     }

@@ -40,7 +40,7 @@ public sealed class ProcessRunnerTests
         }
 
         cts.Cancel();
-        await Assert.ThrowsExceptionAsync<OperationCanceledException>(() => run);
+        await Assert.ThrowsExactlyAsync<OperationCanceledException>(() => run);
         Assert.IsTrue(watch.Elapsed < TimeSpan.FromSeconds(20));
         var child = int.Parse(File.ReadAllText(marker).Trim());
         await Task.Delay(200);
@@ -50,7 +50,7 @@ public sealed class ProcessRunnerTests
     [TestMethod]
     public async Task Missing_tool_is_a_coded_exception()
     {
-        var ex = await Assert.ThrowsExceptionAsync<ToolNotFoundException>(() => ProcessRunner.Instance.RunAsync(new ProcessSpec("definitely-not-a-tool-xyz", [])));
+        var ex = await Assert.ThrowsExactlyAsync<ToolNotFoundException>(() => ProcessRunner.Instance.RunAsync(new ProcessSpec("definitely-not-a-tool-xyz", [])));
         Assert.AreEqual("MULTIARCH3001", ex.Code);
     }
 }

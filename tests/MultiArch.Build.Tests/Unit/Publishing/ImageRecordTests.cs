@@ -43,7 +43,7 @@ public sealed class ImageRecordTests
     public void Anything_else_is_MULTIARCH7003(string text, string reason)
     {
         var path = Write(text);
-        var ex = Assert.ThrowsException<ImageRecordException>(() => ImageRecord.Read(path));
+        var ex = Assert.ThrowsExactly<ImageRecordException>(() => ImageRecord.Read(path));
         Assert.AreEqual("MULTIARCH7003", ex.Code);
         StringAssert.Contains(ex.Message, reason);
         StringAssert.Contains(ex.Message, path);
@@ -83,7 +83,7 @@ public sealed class MergeInputsTests
         Assert.AreEqual("ghcr.io", part.Reference.Registry);
         Assert.IsNull(part.Record);
 
-        var ex = Assert.ThrowsException<MultiArchException>(() => MergeInputs.Resolve(["ghcr.io/acme/op:v1"], TestDirectories.Create("ref")));
+        var ex = Assert.ThrowsExactly<MultiArchException>(() => MergeInputs.Resolve(["ghcr.io/acme/op:v1"], TestDirectories.Create("ref")));
         Assert.AreEqual("MULTIARCH7004", ex.Code);
     }
 
@@ -93,7 +93,7 @@ public sealed class MergeInputsTests
     [DataRow("./image-record.json")]
     public void A_glob_or_file_that_matches_nothing_is_MULTIARCH7002(string entry)
     {
-        var ex = Assert.ThrowsException<MultiArchException>(() => MergeInputs.Resolve([entry], TestDirectories.Create("none")));
+        var ex = Assert.ThrowsExactly<MultiArchException>(() => MergeInputs.Resolve([entry], TestDirectories.Create("none")));
         Assert.AreEqual("MULTIARCH7002", ex.Code);
         StringAssert.Contains(ex.Message, entry);
     }

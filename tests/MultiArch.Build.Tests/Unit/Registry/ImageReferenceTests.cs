@@ -33,7 +33,7 @@ public sealed class ImageReferenceTests
     [DataRow("-leading/dash")]
     public void Invalid_references_are_coded_errors(string text)
     {
-        var ex = Assert.ThrowsException<ImageReferenceException>(() => ImageReference.Parse(text));
+        var ex = Assert.ThrowsExactly<ImageReferenceException>(() => ImageReference.Parse(text));
         Assert.AreEqual("MULTIARCH4012", ex.Code);
     }
 

@@ -76,7 +76,7 @@ public sealed class RegistryClientTests
         using var client = Client(registry);
         var claimed = Digest.Compute(Encoding.ASCII.GetBytes("one"));
 
-        var ex = await Assert.ThrowsExceptionAsync<RegistryProtocolException>(() => client.PushBlobAsync("app", claimed, Encoding.ASCII.GetBytes("two"), default));
+        var ex = await Assert.ThrowsExactlyAsync<RegistryProtocolException>(() => client.PushBlobAsync("app", claimed, Encoding.ASCII.GetBytes("two"), default));
 
         Assert.AreEqual("MULTIARCH4010", Code(ex));
         StringAssert.Contains(ex.Message, "DIGEST_INVALID");
@@ -99,11 +99,11 @@ public sealed class RegistryClientTests
     {
         var registry = new InMemoryRegistry();
         using var client = Client(registry);
-        var missing = await Assert.ThrowsExceptionAsync<RegistryNotFoundException>(() => client.GetManifestAsync("app", "nope", default));
+        var missing = await Assert.ThrowsExactlyAsync<RegistryNotFoundException>(() => client.GetManifestAsync("app", "nope", default));
         Assert.AreEqual("MULTIARCH4007", Code(missing));
 
         registry.Fault = (_, _) => Task.FromResult<HttpResponseMessage?>(new HttpResponseMessage(HttpStatusCode.Forbidden));
-        var forbidden = await Assert.ThrowsExceptionAsync<RegistryForbiddenException>(() => client.GetManifestAsync("app", "v1", default));
+        var forbidden = await Assert.ThrowsExactlyAsync<RegistryForbiddenException>(() => client.GetManifestAsync("app", "v1", default));
         Assert.AreEqual("MULTIARCH4003", Code(forbidden));
     }
 
@@ -113,12 +113,12 @@ public sealed class RegistryClientTests
         var registry = new InMemoryRegistry { BasicAuth = "user:secret" };
         using (var anonymous = Client(registry))
         {
-            var ex = await Assert.ThrowsExceptionAsync<RegistryAuthException>(() => anonymous.PingAsync(default));
+            var ex = await Assert.ThrowsExactlyAsync<RegistryAuthException>(() => anonymous.PingAsync(default));
             Assert.AreEqual("MULTIARCH4001", Code(ex));
         }
 
         using var wrong = Client(registry, credentials: new Credentials(new RegistryCredential("user", "wrong")));
-        var rejected = await Assert.ThrowsExceptionAsync<RegistryAuthException>(() => wrong.PingAsync(default));
+        var rejected = await Assert.ThrowsExactlyAsync<RegistryAuthException>(() => wrong.PingAsync(default));
         Assert.AreEqual("MULTIARCH4002", Code(rejected));
         Assert.IsFalse(rejected.Message.Contains("wrong", StringComparison.Ordinal), "the password must never be in a message");
     }
@@ -134,7 +134,7 @@ public sealed class RegistryClientTests
         Assert.AreEqual(3, registry.Requests.Count);
 
         registry.Fault = (_, _) => Task.FromResult<HttpResponseMessage?>(new HttpResponseMessage(HttpStatusCode.InternalServerError));
-        var ex = await Assert.ThrowsExceptionAsync<RegistryUnavailableException>(() => client.PingAsync(default));
+        var ex = await Assert.ThrowsExactlyAsync<RegistryUnavailableException>(() => client.PingAsync(default));
         Assert.AreEqual("MULTIARCH4009", Code(ex));
     }
 
@@ -150,7 +150,7 @@ public sealed class RegistryClientTests
         using var client = Client(registry, Fast with { RequestTimeout = TimeSpan.FromMilliseconds(300), MaxAttempts = 5 });
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var ex = await Assert.ThrowsExceptionAsync<RegistryTimeoutException>(() => client.PingAsync(default));
+        var ex = await Assert.ThrowsExactlyAsync<RegistryTimeoutException>(() => client.PingAsync(default));
 
         Assert.AreEqual("MULTIARCH4014", Code(ex));
         Assert.AreEqual(1, registry.Requests.Count, "a time-out is not retried");
@@ -182,7 +182,7 @@ public sealed class RegistryClientTests
         };
         using var client = Client(registry);
 
-        var ex = await Assert.ThrowsExceptionAsync<ContentMismatchException>(() => client.GetManifestAsync("app", image.Manifest.Digest.ToString(), default));
+        var ex = await Assert.ThrowsExactlyAsync<ContentMismatchException>(() => client.GetManifestAsync("app", image.Manifest.Digest.ToString(), default));
         Assert.AreEqual("MULTIARCH4004", Code(ex));
     }
 

@@ -28,8 +28,8 @@ public sealed class RegistrySessionTests
         await client.PutManifestAsync("team/app", "v2", Index, MediaTypes.OciIndex, CancellationToken.None);
         Assert.IsTrue(await client.BlobExistsAsync("team/app", digest, CancellationToken.None));
         await session.ClientFor("REGISTRY.example").GetManifestAsync("team/app", "v1", CancellationToken.None);
-        await Assert.ThrowsExceptionAsync<RegistryNotFoundException>(() => client.GetManifestAsync("other/repo", "v1", CancellationToken.None));
-        await Assert.ThrowsExceptionAsync<RegistryNotFoundException>(() => client.GetManifestAsync("other/repo", "v2", CancellationToken.None));
+        await Assert.ThrowsExactlyAsync<RegistryNotFoundException>(() => client.GetManifestAsync("other/repo", "v1", CancellationToken.None));
+        await Assert.ThrowsExactlyAsync<RegistryNotFoundException>(() => client.GetManifestAsync("other/repo", "v2", CancellationToken.None));
 
         Assert.AreSame(client, session.ClientFor("REGISTRY.example"), "one client per registry");
         CollectionAssert.AreEqual(
@@ -78,7 +78,7 @@ public sealed class RegistrySessionTests
         var registry = new TokenRegistry { AcceptedPassword = "something else" };
         using var session = new RegistrySession(new RegistryOptions(), new FixedCredentials(), registry);
 
-        var error = await Assert.ThrowsExceptionAsync<RegistryAuthException>(() => session.ClientFor("registry.example").GetManifestAsync("team/app", "v1", CancellationToken.None));
+        var error = await Assert.ThrowsExactlyAsync<RegistryAuthException>(() => session.ClientFor("registry.example").GetManifestAsync("team/app", "v1", CancellationToken.None));
 
         Assert.AreEqual("MULTIARCH4002", error.ToDiagnostic().Code);
         Assert.AreEqual(1, registry.TokenScopes.Count);

@@ -129,7 +129,7 @@ public sealed class TaskInputFuzzTests
             "a new task needs a fuzz setup here");
 
     [TestMethod]
-    [DynamicData(nameof(TaskTypes), DynamicDataSourceType.Method)]
+    [DynamicData(nameof(TaskTypes))]
     public void No_input_value_crashes_the_task(string taskName)
     {
         var type = typeof(MultiArchTask).Assembly.GetTypes().Single(t => t.Name == taskName);

@@ -29,7 +29,7 @@ public sealed class RequirementsTests
     {
         using var _ = new Variables(("CI", "true"));
         var requires = new RequiresAttribute("no-such-service");
-        Assert.IsTrue(requires.ShouldRun, "under CI a missing service must not skip");
+        Assert.IsTrue(requires.IsConditionMet, "under CI a missing service must not skip");
         StringAssert.Contains(requires.CiFailure(), "CI=true");
         StringAssert.Contains(requires.CiFailure(), "unknown requirement 'no-such-service'");
     }
@@ -39,7 +39,7 @@ public sealed class RequirementsTests
     {
         using var _ = new Variables(("CI", null));
         var requires = new RequiresAttribute("no-such-service");
-        Assert.IsFalse(requires.ShouldRun);
+        Assert.IsFalse(requires.IsConditionMet);
         StringAssert.Contains(requires.IgnoreMessage, "unknown requirement 'no-such-service'");
         Assert.IsNull(requires.CiFailure());
     }
@@ -54,7 +54,7 @@ public sealed class RequirementsTests
             Assert.Inconclusive("docker buildx is installed here: nothing to skip");
         }
 
-        Assert.IsFalse(requires.ShouldRun);
+        Assert.IsFalse(requires.IsConditionMet);
         Assert.IsNull(requires.CiFailure());
         StringAssert.Contains(requires.IgnoreMessage, "buildx");
     }
