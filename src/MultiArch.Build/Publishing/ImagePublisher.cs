@@ -30,13 +30,38 @@ internal sealed class ImagePublisher(RegistryClient client, string repository)
         return rootDigest;
     }
 
-    /// <summary>Points each tag at the manifest or index with this digest (the registry already holds it).</summary>
-    public async Task TagAsync(Digest digest, IEnumerable<string> tags, CancellationToken cancellationToken)
+    /// <summary>
+    /// Points each tag at the manifest or index with this digest (the registry already holds it). A tag that already
+    /// names this digest is left as it is (nothing pushed); returns the tags that were moved.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> TagAsync(Digest digest, IEnumerable<string> tags, CancellationToken cancellationToken)
     {
         var manifest = await client.GetManifestAsync(repository, digest.ToString(), cancellationToken).ConfigureAwait(false);
+        var moved = new List<string>();
         foreach (var tag in tags)
         {
+            if (await CurrentDigestAsync(tag, cancellationToken).ConfigureAwait(false) == digest)
+            {
+                continue;
+            }
+
             await client.PutManifestAsync(repository, tag, manifest.Content, manifest.MediaType, cancellationToken).ConfigureAwait(false);
+            moved.Add(tag);
+        }
+
+        return moved;
+    }
+
+    /// <summary>The digest a tag names now, or null when the repository has no such tag.</summary>
+    private async Task<Digest?> CurrentDigestAsync(string tag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await client.GetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false)).Digest;
+        }
+        catch (RegistryNotFoundException)
+        {
+            return null;
         }
     }
 

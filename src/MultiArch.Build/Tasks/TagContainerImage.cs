@@ -25,10 +25,11 @@ public sealed partial class TagContainerImage : MultiArchTask
         session.DeclareDestination(reference.Registry);
         var client = session.ClientFor(reference.Registry);
         var tags = Tags.Select(t => t.ItemSpec).ToList();
-        await new ImagePublisher(client, reference.Repository).TagAsync(digest, tags, cancellationToken);
+        var moved = await new ImagePublisher(client, reference.Repository).TagAsync(digest, tags, cancellationToken);
         foreach (var tag in tags)
         {
-            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.TagPushed), $"{reference.Registry}/{reference.Repository}", tag, digest);
+            // A tag that already named this digest was not pushed again: say so, never "Pushed".
+            Log.LogMessageFromResources(MessageImportance.High, moved.Contains(tag) ? nameof(Strings.TagPushed) : nameof(Strings.TagUpToDate), $"{reference.Registry}/{reference.Repository}", tag, digest);
         }
     }
 }

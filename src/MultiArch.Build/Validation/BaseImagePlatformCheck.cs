@@ -40,27 +40,7 @@ internal static class BaseImagePlatformCheck
         {
             try
             {
-                var reference = ImageReference.Parse(image);
-                var client = clientFor(reference.Registry);
-                var root = await client.GetManifestAsync(reference.Repository, reference.Reference, cancellationToken).ConfigureAwait(false);
-                var offered = new List<OciPlatform>();
-                if (MediaTypes.IsIndex(root.MediaType))
-                {
-                    offered.AddRange(OciJson.ReadIndex(root.Content, root.MediaType).Manifests
-                        .Where(m => !m.IsAttestation)
-                        .Select(m => m.Platform?.Normalized)
-                        .OfType<OciPlatform>());
-                }
-                else
-                {
-                    var manifest = OciJson.ReadManifest(root.Content, root.MediaType);
-                    var config = OciJson.ReadConfig(await client.GetBlobBytesAsync(reference.Repository, manifest.Config, 8 * 1024 * 1024, cancellationToken).ConfigureAwait(false));
-                    if (OciPlatform.TryCreate(config.Os, config.Architecture, config.Variant, out var single, out _))
-                    {
-                        offered.Add(single);
-                    }
-                }
-
+                var (_, offered) = await OfferedPlatformsAsync(image, clientFor, cancellationToken).ConfigureAwait(false);
                 var missing = options.TargetPlatforms.Where(t => !offered.Contains(t)).ToList();
                 if (missing.Count > 0)
                 {
@@ -75,5 +55,35 @@ internal static class BaseImagePlatformCheck
         }
 
         return findings;
+    }
+
+    /// <summary>
+    /// The platforms an image offers, from one read of its root (an index's entries without attestations; a single
+    /// manifest's config), and the root's digest. Throws the registry's exceptions (unreachable, not found, denied).
+    /// </summary>
+    public static async Task<(Digest Digest, IReadOnlyList<OciPlatform> Platforms)> OfferedPlatformsAsync(string image, Func<string, RegistryClient> clientFor, CancellationToken cancellationToken)
+    {
+        var reference = ImageReference.Parse(image);
+        var client = clientFor(reference.Registry);
+        var root = await client.GetManifestAsync(reference.Repository, reference.Reference, cancellationToken).ConfigureAwait(false);
+        var offered = new List<OciPlatform>();
+        if (MediaTypes.IsIndex(root.MediaType))
+        {
+            offered.AddRange(OciJson.ReadIndex(root.Content, root.MediaType).Manifests
+                .Where(m => !m.IsAttestation)
+                .Select(m => m.Platform?.Normalized)
+                .OfType<OciPlatform>());
+        }
+        else
+        {
+            var manifest = OciJson.ReadManifest(root.Content, root.MediaType);
+            var config = OciJson.ReadConfig(await client.GetBlobBytesAsync(reference.Repository, manifest.Config, 8 * 1024 * 1024, cancellationToken).ConfigureAwait(false));
+            if (OciPlatform.TryCreate(config.Os, config.Architecture, config.Variant, out var single, out _))
+            {
+                offered.Add(single);
+            }
+        }
+
+        return (root.Digest, offered);
     }
 }

@@ -19,7 +19,7 @@ namespace MultiArch.Build.Tests.Integration;
 [ServiceTestClass]
 public sealed class DotnetPublishTests
 {
-    private static readonly Lazy<Task<string>> StandIn = new(PushStandInBaseAsync);
+    internal static readonly Lazy<Task<string>> StandIn = new(PushStandInBaseAsync);
 
     /// <summary>build/env/base-images.sh pushes multiarch/dotnet-standin:1; made here when the environment predates it.</summary>
     private static async Task<string> PushStandInBaseAsync()
