@@ -14,7 +14,8 @@
 #      Microsoft.NETCore.App and Microsoft.AspNetCore.App versions its runtimeconfig asks for), then tagged. Its base
 #      image is the real dotnet/aspnet:10.0 that build/env/dotnet-images.sh makes offline from Debian 12's packages and
 #      the served ASP.NET Core and .NET runtime packs (no linux-arm64 `dotnet` muxer is served, so the app starts
-#      through its apphost on both platforms).
+#      through its apphost on both platforms). Each platform's container is then started (arm64 under QEMU) and asked
+#      for http://localhost:8080/healthz until it answers 200 (ContainerSmokeTestUrl): one line per platform.
 # The registry keeps running so that you can look at the result; build/env/registry.sh stop stops it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,6 +65,7 @@ dotnet publish -c Release -nologo \
   -p:ContainerPlatforms='"linux/amd64;linux/arm64"' \
   -p:UseAppHost=true \
   -p:ContainerBaseImage="$MULTIARCH_DOTNET_ASPNET_IMAGE" \
+  -p:ContainerSmokeTestUrl=http://localhost:8080/healthz \
   -p:ContainerRegistry="$MULTIARCH_TEST_REGISTRY" \
   -p:ContainerInsecureRegistries="$MULTIARCH_TEST_REGISTRY" | tee "$log"
 echo

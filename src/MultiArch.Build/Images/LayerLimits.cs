@@ -1,3 +1,5 @@
+using MultiArch.Build.Oci;
+
 namespace MultiArch.Build.Images;
 
 /// <summary>
@@ -24,17 +26,9 @@ internal static class LayerLimits
 /// Counts the bytes read through it. Given the counter of the compressed stream underneath, it is the uncompressed
 /// side and enforces <see cref="LayerLimits"/>.
 /// </summary>
-internal sealed class CountingStream(Stream inner, CountingStream? compressed) : Stream
+internal sealed class CountingStream(Stream inner, CountingStream? compressed) : ReadOnlyStream
 {
     public long Total { get; private set; }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -42,25 +36,10 @@ internal sealed class CountingStream(Stream inner, CountingStream? compressed) :
         set => throw new NotSupportedException();
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-
     public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         => Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     private int Count(int read)
     {

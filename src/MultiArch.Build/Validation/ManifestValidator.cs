@@ -228,10 +228,13 @@ internal static class ManifestValidator
             fs.Apply(content);
         }
 
-        var nativeFiles = whole.Scan is null ? null : ArchitectureScan.NativeFiles(fs);
         var truncated = fs.Truncated ? $"the image has more than {ImageFilesystem.MaxEntries} paths; those past it were not read" : null;
 
         var resolved = EntrypointResolver.Resolve(config, fs);
+
+        // The entrypoint's own files are judged by the entrypoint check (MULTIARCH5007): the scan takes every other one.
+        var entrypointFiles = resolved.Identity?.Architecture is null ? [] : resolved.Chain.Select(ImageFilesystem.Normalize).ToHashSet(StringComparer.Ordinal);
+        var nativeFiles = whole.Scan is null ? null : ArchitectureScan.NativeFiles(fs).Where(f => !entrypointFiles.Contains(ImageFilesystem.Normalize(f.Path))).ToList();
         var startup = startupCheck ? StartupCheck.Analyze(resolved, fs, config) : null;
         var executable = resolved.Chain.Count == 0 ? null : resolved.ChainText;
         var appFolder = appDirectory is null ? null : AppFolder.Read(fs, appDirectory);

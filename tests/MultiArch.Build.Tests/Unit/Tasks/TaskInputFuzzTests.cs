@@ -57,7 +57,7 @@ public sealed class TaskInputFuzzTests
     {
         // An item spec may not be empty in MSBuild: an empty value becomes a blank one.
         var item = new TaskItem(value.Length == 0 ? " " : value);
-        foreach (var name in new[] { "Value", "Source", "Environment", "Os", "Architecture", "Variant", "RuntimeIdentifier" })
+        foreach (var name in new[] { "Value", "Source", "Environment", "Os", "Architecture", "Variant", "RuntimeIdentifier", "Version" })
         {
             item.SetMetadata(name, value);
         }
@@ -94,6 +94,10 @@ public sealed class TaskInputFuzzTests
             nameof(GenerateNodeAffinity) => new GenerateNodeAffinity { Platforms = Items("linux/amd64"), PatchPath = Path.Combine(Work, "config", "patch.yaml") },
             // A merge of one reference by digest in a closed loopback port: fails at once.
             nameof(MergeContainerImages) => new MergeContainerImages { InputList = "127.0.0.1:1/fuzz@sha256:" + new string('b', 64), ExpectedPlatforms = Items("linux/amd64"), Registry = "127.0.0.1:1", Repository = "fuzz" },
+            // A pack looked up in an empty package folder: files only.
+            nameof(CheckRuntimePacks) => new CheckRuntimePacks { Packs = Items("Microsoft.NETCore.App.Host.linux-arm64"), PackageRoot = Path.Combine(Work, "packages") },
+            // FROM scratch names no base image: nothing is asked of a registry.
+            nameof(ResolveContainerBaseImage) => new ResolveContainerBaseImage { Dockerfile = dockerfile, Platforms = Items("linux/amd64"), RegistryTimeout = "1" },
             nameof(WriteContainerImageRecord) => new WriteContainerImageRecord { Image = "127.0.0.1:1/fuzz@sha256:" + new string('c', 64), Platforms = Items("linux/amd64"), RecordPath = Path.Combine(Work, "record", "image-record.json"), Output = "push" },
             _ => throw new ArgumentException(type.Name),
         };
@@ -124,6 +128,7 @@ public sealed class TaskInputFuzzTests
             {
                 nameof(ResolveContainerPlatforms), nameof(CheckDockerfile), nameof(PreflightContainerBuild), nameof(BuildContainerImage), nameof(ValidateContainerImage), nameof(TagContainerImage),
                 nameof(ResolveContainerConfig), nameof(GenerateContainerDockerfile), nameof(StagePublishOutput), nameof(GenerateNodeAffinity), nameof(MergeContainerImages), nameof(WriteContainerImageRecord),
+                nameof(CheckRuntimePacks), nameof(ResolveContainerBaseImage),
             },
             TaskTypes().Select(t => (string)t[0]).ToArray(),
             "a new task needs a fuzz setup here");
