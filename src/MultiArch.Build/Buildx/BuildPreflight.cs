@@ -407,11 +407,16 @@ internal sealed class BuildPreflight(IProcessRunner processes)
 
     private static string FirstLine(ProcessResult result) => result.Tail(1);
 
-    /// <summary>The docker CLI's "Cannot connect to the Docker daemon" line (or the permission error on its socket), or null.</summary>
+    /// <summary>
+    /// The docker CLI's "Cannot connect to the Docker daemon" line (or the permission error on its socket), or null;
+    /// the column padding of `buildx inspect` ("Error:         Cannot connect ...") is squeezed to one space.
+    /// </summary>
     private static string? DaemonDown(ProcessResult result)
         => (result.StandardError + "\n" + result.StandardOutput).Split('\n', StringSplitOptions.TrimEntries)
-            .FirstOrDefault(l => l.Contains("Cannot connect to the Docker daemon", StringComparison.OrdinalIgnoreCase)
-                || (l.Contains("permission denied", StringComparison.OrdinalIgnoreCase) && l.Contains("docker.sock", StringComparison.Ordinal)));
+            .Where(l => l.Contains("Cannot connect to the Docker daemon", StringComparison.OrdinalIgnoreCase)
+                || (l.Contains("permission denied", StringComparison.OrdinalIgnoreCase) && l.Contains("docker.sock", StringComparison.Ordinal)))
+            .Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+            .FirstOrDefault();
 
     /// <summary>The qemu-user binfmt handler name for a platform (qemu-aarch64 for linux/arm64).</summary>
     public static string? QemuHandler(OciPlatform platform) => platform.Architecture switch

@@ -285,6 +285,18 @@ public sealed class BuildPreflightTests
     }
 
     [TestMethod]
+    public async Task The_column_padding_of_buildx_inspect_is_not_quoted_in_the_message()
+    {
+        var answers = DaemonDown();
+        answers["docker buildx inspect --bootstrap"] = new(0, "Name:   default\nDriver: docker\n\nNodes:\nName:      default\nEndpoint:  default\nError:         Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n", string.Empty);
+
+        var ex = await Assert.ThrowsExactlyAsync<BuildException>(() => new BuildPreflight(new ScriptedRunner(answers)).RunAsync(Request("linux/amd64", cli: "docker"), default));
+
+        Assert.AreEqual("MULTIARCH3004", ex.Code);
+        StringAssert.Contains(ex.Message, "(Error: Cannot connect to the Docker daemon at unix:///var/run/docker.sock.");
+    }
+
+    [TestMethod]
     public async Task In_auto_mode_a_daemon_that_is_down_falls_back_to_podman_and_says_so()
     {
         var answers = DaemonDown();
