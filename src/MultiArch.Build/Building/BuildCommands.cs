@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 /// <summary>Argument lists for <c>docker buildx build</c> and <c>podman build</c>/<c>manifest push</c>. Pure.</summary>
 internal static class BuildCommands

@@ -2,7 +2,7 @@ using MultiArch.Build.Oci;
 using MultiArch.Build.Processes;
 using MultiArch.Build.Resources;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 /// <summary>
 /// Where a build left the image: pushed by buildx (its index digest, from the metadata file), an OCI archive

@@ -1,8 +1,8 @@
-using MultiArch.Build.Buildx;
+using MultiArch.Build.Building;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Processes;
 
-namespace MultiArch.Build.Tests.Unit.Buildx;
+namespace MultiArch.Build.Tests.Unit.Building;
 
 [TestClass]
 public sealed class BuildCommandsTests

@@ -1,7 +1,7 @@
-using MultiArch.Build.Buildx;
+using MultiArch.Build.Building;
 using MultiArch.Build.Platforms;
 
-namespace MultiArch.Build.Tests.Unit.Buildx;
+namespace MultiArch.Build.Tests.Unit.Building;
 
 /// <summary>SOURCE_DATE_EPOCH reaches both tools: buildx as a build arg and BuildKit's rewrite-timestamp, podman as --timestamp.</summary>
 [TestClass]
