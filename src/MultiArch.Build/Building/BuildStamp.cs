@@ -22,6 +22,12 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
     private const string Header = "# MultiArch.Build build stamp v1: the inputs of the last build and what it made. Delete it to force a build.";
 
     /// <summary>
+    /// The stamp's last line: a stamp without it was cut short (a copy or a write that did not finish) and is not read,
+    /// so that no partial stamp (its inputs complete, its result lines not) can say "up to date".
+    /// </summary>
+    private const string Trailer = "end";
+
+    /// <summary>
     /// The inputs of <paramref name="request"/>; <paramref name="outputs"/> (folders or files the build writes) are
     /// never inputs, even inside the context. File hashes are reused from <paramref name="previous"/> when a file's
     /// size and modification time are unchanged (as git's index does), so an unchanged context is not read again.
@@ -165,10 +171,10 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
             }
         }
 
-        return text.ToString();
+        return text.Append(Trailer).Append('\n').ToString();
     }
 
-    /// <summary>Reads a stamp; null when the file is missing or not a stamp this version wrote (then the build runs).</summary>
+    /// <summary>Reads a stamp; null when the file is missing, cut short, or not a stamp this version wrote (then the build runs).</summary>
     public static BuildStamp? Read(string path)
     {
         if (!File.Exists(path))
@@ -177,7 +183,7 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
         }
 
         var lines = File.ReadAllLines(path);
-        if (lines.Length == 0 || lines[0] != Header)
+        if (lines.Length < 2 || lines[0] != Header || lines[^1] != Trailer)
         {
             return null;
         }
@@ -186,7 +192,7 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
         BuildOutputKind? output = null;
         string? image = null, digest = null;
         var platforms = new List<(string, string)>();
-        foreach (var line in lines.Skip(1))
+        foreach (var line in lines[1..^1])
         {
             var parts = line.Split('\t');
             switch (parts)
