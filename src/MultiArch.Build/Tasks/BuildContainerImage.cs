@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
-using MultiArch.Build.Buildx;
+using MultiArch.Build.Building;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Dockerfiles;
 using MultiArch.Build.Images;
@@ -55,6 +55,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
             RegistrySession(registryOptions).DeclareDestination(registry);
         }
 
+        var cache = new CacheSpecs(CacheFrom.Split(';'), CacheTo.Split(';'), CachePerPlatform);
         var request = new BuildRequest
         {
             Platforms = platforms,
@@ -71,8 +72,9 @@ public sealed partial class BuildContainerImage : MultiArchTask
             Annotations = Annotations.Select(a => $"{a.ItemSpec}={a.GetMetadata("Value")}").ToList(),
             // Cache specs contain commas (type=registry,ref=...): the list separator here is ';' only. One cache per
             // platform, so that per-platform jobs never overwrite each other's.
-            CacheFrom = CacheScopes.Expand(CacheFrom.Split(';'), platforms, CachePerPlatform),
-            CacheTo = CacheScopes.Expand(CacheTo.Split(';'), platforms, CachePerPlatform),
+            CacheFrom = cache.FromFor(platforms),
+            CacheTo = cache.ToFor(platforms),
+            Cache = cache,
             Provenance = TaskInputs.Switch(Provenance),
             Sbom = TaskInputs.Switch(Sbom),
             Secrets = Secrets.Select(s => new BuildSecret(s.ItemSpec, TaskInputs.Text(s.GetMetadata("Source")), TaskInputs.Text(s.GetMetadata("Environment")))).ToList(),
@@ -110,10 +112,10 @@ public sealed partial class BuildContainerImage : MultiArchTask
             BuildOutcome built;
             try
             {
-                var invocations = Invocations(platforms);
-                built = cli == ContainerCliKind.Docker && request.Output == BuildOutputKind.Push && !request.TagAtBuild && invocations.Count > 1
+                var invocations = NodeInvocation.Of(PlannedPlatforms(), platforms);
+                built = MultiNodeBuild.Applies(cli, request, invocations)
                     ? await BuildOnNodesAsync(request, invocations, registryOptions, cancellationToken)
-                    : await new ImageBuilder(ProcessRunner.Instance).BuildAsync(cli, request, Streamed(platforms, string.Empty), cancellationToken);
+                    : await ImageBuildTools.For(cli, ProcessRunner.Instance).BuildAsync(request, Streamed(platforms, string.Empty), cancellationToken);
             }
             catch (BuildFailedException ex)
             {
@@ -130,7 +132,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
             described = await PublishAsync(built, request, registryOptions, cancellationToken);
             if (built.Output == BuildOutputKind.Load)
             {
-                // Only after the engine said it holds every tag (ImageBuilder asked it).
+                // Only after the engine said it holds every tag (the build tool asked it).
                 Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ImageLoaded), string.Join(", ", request.Tags), cli == ContainerCliKind.Podman ? "podman" : "docker", request.Platforms.Count == 1 ? "one platform" : $"a manifest list of {request.Platforms.Count} platforms");
             }
 
@@ -353,122 +355,40 @@ public sealed partial class BuildContainerImage : MultiArchTask
         AppendStepSummary(table.ToMarkdown());
     }
 
-    /// <summary>The platforms of each <c>buildx build</c> run the preflight planned, with the node that runs it.</summary>
-    private List<(string Node, IReadOnlyList<OciPlatform> Platforms)> Invocations(IReadOnlyList<OciPlatform> platforms)
-    {
-        var planned = BuildPlan
-            .Select(i => (Platform: OciPlatform.TryParse(i.ItemSpec, out var p, out _) ? p : null, Node: i.GetMetadata("Node"), Invocation: i.GetMetadata("Invocation")))
-            .Where(e => e.Platform is not null && platforms.Contains(e.Platform))
+    /// <summary>The preflight's plan, read back from its items (platform, node, native, invocation).</summary>
+    private List<PlannedPlatform> PlannedPlatforms()
+        => BuildPlan
+            .Select(i => (Platform: OciPlatform.TryParse(i.ItemSpec, out var p, out _) ? p : null, Item: i))
+            .Where(e => e.Platform is not null)
+            .Select(e => new PlannedPlatform(
+                e.Platform!,
+                e.Item.GetMetadata("Node"),
+                string.Equals(e.Item.GetMetadata("Native"), "true", StringComparison.OrdinalIgnoreCase),
+                int.TryParse(e.Item.GetMetadata("Invocation"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0))
             .ToList();
-        if (planned.Count != platforms.Count)
-        {
-            // No plan (podman, a direct call of the task) or one for other platforms: one run, as buildx routes it.
-            return [(string.Empty, platforms)];
-        }
 
-        return planned.GroupBy(e => e.Invocation, StringComparer.Ordinal)
-            .Select(g => (g.First().Node, (IReadOnlyList<OciPlatform>)g.Select(e => e.Platform!).ToList()))
-            .ToList();
-    }
-
-    /// <summary>
-    /// A plan over several nodes: buildx would merge the nodes' images itself and push that index under
-    /// <c>:latest</c> before anything is validated. So each node's platforms are built by a <c>buildx build</c> of
-    /// their own (all at once: the nodes are separate machines), each pushed by digest (one node: buildx honours
-    /// push-by-digest), and the parts are merged into one index through the registry, pushed by digest too.
-    /// Index annotations go on the merged index (BuildKit refuses them on a one-platform export).
-    /// </summary>
-    private async Task<BuildOutcome> BuildOnNodesAsync(BuildRequest request, List<(string Node, IReadOnlyList<OciPlatform> Platforms)> invocations, RegistryOptions registryOptions, CancellationToken cancellationToken)
+    /// <summary>A plan over several nodes: one buildx run per node, merged by digest (<see cref="MultiNodeBuild"/>), said in the log as it goes.</summary>
+    private async Task<BuildOutcome> BuildOnNodesAsync(BuildRequest request, IReadOnlyList<NodeInvocation> invocations, RegistryOptions registryOptions, CancellationToken cancellationToken)
     {
         Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MultiNodeBuildsSplit), invocations.Select(i => i.Node).Distinct(StringComparer.Ordinal).Count(), request.Builder ?? "(current)", string.Join("; ", invocations.Select(i => $"{i.Node}: {string.Join(", ", i.Platforms)}")));
-        var (indexAnnotations, otherAnnotations) = SplitIndexAnnotations(request.Annotations);
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var runs = invocations.Select(async (invocation, n) =>
+        var build = new MultiNodeBuild(new BuildxBuilder(ProcessRunner.Instance), RegistrySession(registryOptions).ClientFor)
         {
-            var part = request with
-            {
-                Platforms = invocation.Platforms,
-                Annotations = otherAnnotations,
-                CacheFrom = CacheScopes.Expand(CacheFrom.Split(';'), invocation.Platforms, CachePerPlatform),
-                CacheTo = CacheScopes.Expand(CacheTo.Split(';'), invocation.Platforms, CachePerPlatform),
-                MetadataFile = Path.ChangeExtension(request.MetadataFile!, null) + $"-{n}.json",
-            };
-            try
-            {
-                var outcome = await new ImageBuilder(ProcessRunner.Instance).BuildAsync(ContainerCliKind.Docker, part, Streamed(invocation.Platforms, $"[{invocation.Node}] "), failed.Token);
-                Post(() => Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MultiNodePartPushed), invocation.Node, string.Join(", ", invocation.Platforms), $"{request.Repository}@{outcome.PushedDigest}"));
-                return outcome;
-            }
-            catch
-            {
-                // One node failed: the others' work is wasted, stop them.
-                await failed.CancelAsync();
-                throw;
-            }
-        }).ToList();
-
-        BuildOutcome[] parts;
+            OutputOf = invocation => Streamed(invocation.Platforms, $"[{invocation.Node}] "),
+            PartPushed = (invocation, part) => Post(() => Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MultiNodePartPushed), invocation.Node, string.Join(", ", invocation.Platforms), part)),
+        };
+        MergeResult merged;
         try
         {
-            parts = await System.Threading.Tasks.Task.WhenAll(runs);
+            merged = await build.BuildAsync(request, invocations, cancellationToken);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (MultiNodeMergeRefusedException ex)
         {
-            // A cancelled sibling is not the cause: report the run that failed.
-            throw runs.Select(r => r.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) ?? throw new OperationCanceledException(cancellationToken);
+            LogDiagnostics(ex.Diagnostics);
+            throw;
         }
 
-        var reference = ImageReference.Parse(request.Repository!);
-        var session = RegistrySession(registryOptions);
-        var merger = new ImageMerger(session.ClientFor);
-        var mergeParts = parts.Select((p, n) => new MergePart($"node {invocations[n].Node}", reference.WithDigest(p.PushedDigest!.Value), null)).ToList();
-        var plan = await merger.PlanAsync(new MergeRequest { Parts = mergeParts, ExpectedPlatforms = request.Platforms, Registry = reference.Registry, Repository = reference.Repository, IndexAnnotations = indexAnnotations }, cancellationToken);
-        if (plan.Refused)
-        {
-            foreach (var diagnostic in plan.Diagnostics)
-            {
-                LogDiagnostic(diagnostic);
-            }
-
-            throw new MultiArchException(nameof(Strings.MultiNodeMergeRefused), request.Builder ?? "(current)");
-        }
-
-        var merged = await merger.PushAsync(plan, cancellationToken);
-        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MultiNodeMerged), parts.Length, merged.Image, merged.Images.Count, merged.Attestations);
+        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MultiNodeMerged), invocations.Count, merged.Image, merged.Images.Count, merged.Attestations);
         return new BuildOutcome(BuildOutputKind.Push, null, merged.Digest);
-    }
-
-    /// <summary>
-    /// Splits <c>--annotation</c> values into those of the index (<c>index:key=value</c>, <c>index,manifest:...</c>)
-    /// and the rest (still passed to each node: a type list without <c>index</c>, or none, which means manifest).
-    /// </summary>
-    internal static (IReadOnlyList<KeyValuePair<string, string>> Index, IReadOnlyList<string> Other) SplitIndexAnnotations(IReadOnlyList<string> annotations)
-    {
-        var index = new List<KeyValuePair<string, string>>();
-        var other = new List<string>();
-        foreach (var annotation in annotations)
-        {
-            var equals = annotation.IndexOf('=');
-            var key = equals < 0 ? annotation : annotation[..equals];
-            var colon = key.IndexOf(':');
-            var types = colon < 0 ? string.Empty : key[..colon];
-            var bracket = types.IndexOf('[');
-            var typeList = (bracket < 0 ? types : types[..bracket]).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            if (colon < 0 || !typeList.Contains("index", StringComparer.Ordinal) || key.Contains("://", StringComparison.Ordinal))
-            {
-                other.Add(annotation);
-                continue;
-            }
-
-            index.Add(new(key[(colon + 1)..], equals < 0 ? string.Empty : annotation[(equals + 1)..]));
-            var rest = typeList.Where(t => t != "index").ToList();
-            if (rest.Count > 0)
-            {
-                other.Add($"{string.Join(",", rest)}{(bracket < 0 ? string.Empty : types[bracket..])}:{annotation[(colon + 1)..]}");
-            }
-        }
-
-        return (index, other);
     }
 
     private static int? FailedLine(string dockerfile, IReadOnlyList<string> output)
