@@ -91,6 +91,14 @@ public sealed partial class BuildContainerImage : MultiArchTask
         };
         Directory.CreateDirectory(intermediate);
 
+        // In-process assembly (a Dockerfile that only copies the app onto a base, pushed by digest): no build tool. The
+        // stamp tells it from a tool's build of the same inputs by its builder.
+        var assemble = Assemble && output == BuildOutputKind.Push && !request.TagAtBuild;
+        if (assemble)
+        {
+            request = request with { Builder = AssembledBuilder };
+        }
+
         KeepOutOfLogs(request.SensitiveValues);
         foreach (var secret in request.BuildArgs.Where(a => BuildRequest.IsSensitiveName(a.Key)).Select(a => a.Key).Distinct(StringComparer.Ordinal))
         {
@@ -105,7 +113,16 @@ public sealed partial class BuildContainerImage : MultiArchTask
 
         var described = stamp is not null && Incremental ? await UpToDateAsync(stamp, previous, request, registryOptions, cancellationToken) : null;
         UpToDate = described is not null;
-        if (described is null)
+        if (described is null && assemble)
+        {
+            described = await AssembleAsync(request, dockerfile, epoch, intermediate, registryOptions, cancellationToken);
+            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ImageBuilt), described.Image, string.Join(", ", platforms));
+            if (stampPath is not null)
+            {
+                stamp!.WithResult(new StampResult(request.Output, described.Image, described.Digest.ToString(), described.Platforms.Select(p => (p.Platform, p.ManifestDigest)).ToList())).Write(stampPath);
+            }
+        }
+        else if (described is null)
         {
             BuildOutcome built;
             try
@@ -294,6 +311,83 @@ public sealed partial class BuildContainerImage : MultiArchTask
 
         // The registry now holds the archive's bytes: describe them from the archive rather than reading them back.
         return await ImageDescription.ReadAsync(source, Named, cancellationToken);
+    }
+
+    /// <summary>The builder an assembled image's stamp records (no tool builds it).</summary>
+    private const string AssembledBuilder = "(assembled in process)";
+
+    /// <summary>
+    /// The image assembled over the registry API (<see cref="ImageAssembler"/>) from the copy-only Dockerfile: its base
+    /// (by the digest the early check resolved, read through the build's session), each platform's staged folder of the
+    /// named context, the labels and annotations a tool's build would get; pushed by digest, untagged.
+    /// </summary>
+    private async Task<ImageDescription> AssembleAsync(BuildRequest request, string dockerfile, long? epoch, string intermediate, RegistryOptions registryOptions, CancellationToken cancellationToken)
+    {
+        var document = DockerfileParser.Parse(await File.ReadAllTextAsync(dockerfile, cancellationToken), dockerfile).Document;
+        var steps = CopyOnlyDockerfile.Read(document, out var reason)
+            ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, reason);
+        var context = request.NamedContexts.FirstOrDefault(c => c.Key == steps.Context).Value
+            ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, $"no build context named '{steps.Context}' is given");
+        var baseImage = ImageReference.Parse(steps.BaseImage);
+        if (baseImage.Digest is null && BaseImages.FirstOrDefault(b => b.ItemSpec == steps.BaseImage) is { } resolved && Digest.TryParse(resolved.GetMetadata("Digest"), out var digest))
+        {
+            // The index the early check read: the session still holds it, so it is not asked for again.
+            baseImage = baseImage.WithDigest(digest.Value);
+        }
+
+        var reference = ImageReference.Parse(request.Repository!);
+        var (indexAnnotations, otherAnnotations) = SplitIndexAnnotations(request.Annotations);
+        var assembly = new AssemblyRequest
+        {
+            BaseImage = baseImage,
+            Platforms = request.Platforms.Select(p => new AssembledPlatform(p, Path.Combine(context, p.ToString().Replace('/', Path.DirectorySeparatorChar)))).ToList(),
+            Registry = reference.Registry,
+            Repository = reference.Repository,
+            Destination = steps.Destination,
+            WorkingDirectory = steps.WorkingDirectory,
+            Env = steps.Env,
+            ExposedPorts = steps.ExposedPorts,
+            User = steps.User,
+            Entrypoint = steps.Entrypoint,
+            Labels = steps.Labels.Select(l => new KeyValuePair<string, string>(l.Name, l.Value)).Concat(request.Labels).ToList(),
+            IndexAnnotations = indexAnnotations,
+            ManifestAnnotations = ManifestAnnotations(otherAnnotations),
+            Steps = steps.Steps.Select(s => (s.CreatedBy, s.AddsLayer)).ToList(),
+            Created = DateTimeOffset.FromUnixTimeSeconds(epoch ?? DefaultEpoch),
+            Expand = (text, lookup) => VariableExpander.Expand(text, lookup, document.EscapeCharacter),
+            WorkFolder = Path.Combine(intermediate, "assembly"),
+        };
+        var session = RegistrySession(registryOptions);
+        var result = await new ImageAssembler(session.ClientFor).AssembleAsync(assembly, cancellationToken);
+        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.AssemblyPushed), result.Platforms.Count, $"{baseImage.Registry}/{baseImage.Repository}@{result.BaseDigest}", result.MountedBlobs, $"{baseImage.Registry}/{baseImage.Repository}", result.UploadedBlobs, string.Join(", ", result.Platforms.Select(p => $"{p.Platform} {p.ManifestDigest[..19]}")));
+        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.DigestPushed), result.Image);
+        return new ImageDescription(result.Image, result.Digest, result.Platforms);
+    }
+
+    /// <summary>1980-01-01T00:00:00Z: the time of an assembled image without SOURCE_DATE_EPOCH (never the wall clock).</summary>
+    private const long DefaultEpoch = 315532800;
+
+    /// <summary>The annotations of each image manifest: <c>key=value</c> and <c>manifest:key=value</c> (what buildx puts on the manifest).</summary>
+    private static List<KeyValuePair<string, string>> ManifestAnnotations(IReadOnlyList<string> annotations)
+    {
+        var result = new List<KeyValuePair<string, string>>();
+        foreach (var annotation in annotations)
+        {
+            var equals = annotation.IndexOf('=');
+            var key = equals < 0 ? annotation : annotation[..equals];
+            var value = equals < 0 ? string.Empty : annotation[(equals + 1)..];
+            var colon = key.IndexOf(':');
+            if (colon < 0 || key.Contains("://", StringComparison.Ordinal))
+            {
+                result.Add(new(key, value));
+            }
+            else if (key[..colon].Split(',').Any(t => t.Trim() == "manifest"))
+            {
+                result.Add(new(key[(colon + 1)..], value));
+            }
+        }
+
+        return result;
     }
 
     private readonly List<BuildProgress> _progress = [];
