@@ -136,9 +136,21 @@ internal sealed class ImageAssembler(Func<string, RegistryClient> clientFor)
 
         var layerTask = Task.Run(() => AppLayer.WriteAsync(platform.Folder, request.Destination, request.Created, Path.Combine(request.WorkFolder, $"layer-{n}.tar.gz"), cancellationToken), cancellationToken);
         var name = $"{request.BaseImage.Registry}/{request.BaseImage.Repository}@{entry.Digest}";
-        var manifestResponse = await baseClient.GetManifestAsync(request.BaseImage.Repository, entry.Digest.ToString(), cancellationToken).ConfigureAwait(false);
-        var baseManifest = Parse(name, () => OciJson.ReadManifest(manifestResponse.Content, manifestResponse.MediaType));
-        var baseConfig = await baseClient.GetBlobBytesAsync(request.BaseImage.Repository, baseManifest.Config, MaxConfigBytes, cancellationToken).ConfigureAwait(false);
+        ImageManifest baseManifest;
+        byte[] baseConfig;
+        try
+        {
+            var manifestResponse = await baseClient.GetManifestAsync(request.BaseImage.Repository, entry.Digest.ToString(), cancellationToken).ConfigureAwait(false);
+            baseManifest = Parse(name, () => OciJson.ReadManifest(manifestResponse.Content, manifestResponse.MediaType));
+            baseConfig = await baseClient.GetBlobBytesAsync(request.BaseImage.Repository, baseManifest.Config, MaxConfigBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The layer being written is of no use now; its file is closed before the failure is reported.
+            await layerTask.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            throw;
+        }
+
         var layer = await layerTask.ConfigureAwait(false);
 
         var (configContent, configDigest) = Json(ConfigNode(request, baseConfig, name, layer.DiffId));
