@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
-using MultiArch.Build.Buildx;
+using MultiArch.Build.Building;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Dockerfiles;
 using MultiArch.Build.Images;
@@ -130,7 +130,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
                 var invocations = Invocations(platforms);
                 built = cli == ContainerCliKind.Docker && request.Output == BuildOutputKind.Push && !request.TagAtBuild && invocations.Count > 1
                     ? await BuildOnNodesAsync(request, invocations, registryOptions, cancellationToken)
-                    : await new ImageBuilder(ProcessRunner.Instance).BuildAsync(cli, request, Streamed(platforms, string.Empty), cancellationToken);
+                    : await ImageBuildTools.For(cli, ProcessRunner.Instance).BuildAsync(request, Streamed(platforms, string.Empty), cancellationToken);
             }
             catch (BuildFailedException ex)
             {
@@ -147,7 +147,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
             described = await PublishAsync(built, request, registryOptions, cancellationToken);
             if (built.Output == BuildOutputKind.Load)
             {
-                // Only after the engine said it holds every tag (ImageBuilder asked it).
+                // Only after the engine said it holds every tag (the build tool asked it).
                 Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ImageLoaded), string.Join(", ", request.Tags), cli == ContainerCliKind.Podman ? "podman" : "docker", request.Platforms.Count == 1 ? "one platform" : $"a manifest list of {request.Platforms.Count} platforms");
             }
 
@@ -489,7 +489,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
             };
             try
             {
-                var outcome = await new ImageBuilder(ProcessRunner.Instance).BuildAsync(ContainerCliKind.Docker, part, Streamed(invocation.Platforms, $"[{invocation.Node}] "), failed.Token);
+                var outcome = await new BuildxBuilder(ProcessRunner.Instance).BuildAsync(part, Streamed(invocation.Platforms, $"[{invocation.Node}] "), failed.Token);
                 Post(() => Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MultiNodePartPushed), invocation.Node, string.Join(", ", invocation.Platforms), $"{request.Repository}@{outcome.PushedDigest}"));
                 return outcome;
             }

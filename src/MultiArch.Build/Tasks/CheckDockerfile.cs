@@ -27,7 +27,7 @@ public sealed partial class CheckDockerfile : MultiArchTask
             BuildArgs = BuildArgs.GroupBy(a => a.ItemSpec, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().GetMetadata("Value"), StringComparer.Ordinal),
         };
 
-        KeepOutOfLogs(BuildArgs.Where(a => Buildx.BuildRequest.IsSensitiveName(a.ItemSpec)).Select(a => a.GetMetadata("Value")));
+        KeepOutOfLogs(BuildArgs.Where(a => Building.BuildRequest.IsSensitiveName(a.ItemSpec)).Select(a => a.GetMetadata("Value")));
         var dockerfile = TaskInputs.FullPath("ContainerDockerfile", Dockerfile, required: true, file: true)!;
         var diagnostics = DockerfileChecker.Check(dockerfile, options, out var document).ToList();
         if (CheckBaseImagePlatforms && document is not null && options.Scope != DockerfileCheckScope.EmulationOnly)

@@ -1,5 +1,5 @@
 using System.Text;
-using MultiArch.Build.Buildx;
+using MultiArch.Build.Building;
 using MultiArch.Build.Images;
 using MultiArch.Build.Oci;
 using MultiArch.Build.Processes;

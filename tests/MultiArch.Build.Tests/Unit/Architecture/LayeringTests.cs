@@ -23,7 +23,7 @@ public sealed partial class LayeringTests
         ["Dockerfiles"] = 3,
         ["Registry"] = 4,
         ["Images"] = 4,
-        ["Buildx"] = 4,
+        ["Building"] = 4,
         ["Containers"] = 4,
         ["Validation"] = 5,
         ["Publishing"] = 5,

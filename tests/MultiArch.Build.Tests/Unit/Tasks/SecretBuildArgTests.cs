@@ -1,6 +1,6 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
-using MultiArch.Build.Buildx;
+using MultiArch.Build.Building;
 using MultiArch.Build.Tasks;
 using MultiArch.Build.Tests.Infrastructure;
 

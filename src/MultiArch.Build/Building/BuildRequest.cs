@@ -1,6 +1,6 @@
 using MultiArch.Build.Platforms;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 internal enum ContainerCliKind
 {

@@ -1,6 +1,6 @@
 using MultiArch.Build.Platforms;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 /// <summary>
 /// One build cache per platform (docs/ci.md): matrix jobs that each build one platform must not overwrite each

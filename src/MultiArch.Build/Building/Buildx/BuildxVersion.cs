@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using NuGet.Versioning;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 /// <summary>Parses <c>docker buildx version</c> output from upstream, Docker Desktop and distribution builds.</summary>
 internal static partial class BuildxVersion

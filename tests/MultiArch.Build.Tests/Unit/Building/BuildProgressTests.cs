@@ -1,7 +1,7 @@
-using MultiArch.Build.Buildx;
+using MultiArch.Build.Building;
 using MultiArch.Build.Platforms;
 
-namespace MultiArch.Build.Tests.Unit.Buildx;
+namespace MultiArch.Build.Tests.Unit.Building;
 
 /// <summary>
 /// The progress reader over real buildx v0.28 and podman 4.3 output (TestData/Progress/README.md): which steps

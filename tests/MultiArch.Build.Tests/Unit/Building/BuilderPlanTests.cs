@@ -1,8 +1,8 @@
-using MultiArch.Build.Buildx;
+using MultiArch.Build.Building;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Processes;
 
-namespace MultiArch.Build.Tests.Unit.Buildx;
+namespace MultiArch.Build.Tests.Unit.Building;
 
 /// <summary>
 /// Which node builds which platform, natively or emulated, as buildx decides it, over multi-node

@@ -1,8 +1,8 @@
-using MultiArch.Build.Buildx;
+using MultiArch.Build.Building;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Processes;
 
-namespace MultiArch.Build.Tests.Unit.Buildx;
+namespace MultiArch.Build.Tests.Unit.Building;
 
 [TestClass]
 public sealed class BuildCommandsTests
@@ -24,7 +24,7 @@ public sealed class BuildCommandsTests
     [TestMethod]
     public void Minimal_push_goes_by_digest_without_tags()
     {
-        var args = BuildCommands.Buildx(Request());
+        var args = BuildxBuilder.Arguments(Request());
         Assert.AreEqual(
             "buildx build --platform linux/amd64,linux/arm/v7 --file /src/Dockerfile --progress plain --metadata-file /src/obj/meta.json --output type=image,name=reg.example/team/app,push-by-digest=true,name-canonical=true,push=true /src/",
             Line(args));
@@ -48,7 +48,7 @@ public sealed class BuildCommandsTests
             Secrets = [new BuildSecret("npmrc", "/home/u/.npmrc", null), new BuildSecret("token", null, "GH_TOKEN")],
             TagAtBuild = true,
         };
-        var args = BuildCommands.Buildx(request);
+        var args = BuildxBuilder.Arguments(request);
         CollectionAssert.AreEqual(
             new[]
             {
@@ -68,7 +68,7 @@ public sealed class BuildCommandsTests
     [DataRow(nameof(BuildOutputKind.Load), "--tag reg.example/team/app:v1 --tag reg.example/team/app:latest --load /src/")]
     public void Archive_and_load_outputs(string output, string tail)
     {
-        StringAssert.EndsWith(Line(BuildCommands.Buildx(Request(Enum.Parse<BuildOutputKind>(output)))), tail);
+        StringAssert.EndsWith(Line(BuildxBuilder.Arguments(Request(Enum.Parse<BuildOutputKind>(output)))), tail);
     }
 
     [TestMethod]
@@ -77,16 +77,16 @@ public sealed class BuildCommandsTests
         var request = Request() with { Target = "t", BuildArgs = [new("A", "1")], Annotations = ["index:x=y"], InsecureRegistries = ["127.0.0.1:5000"] };
         Assert.AreEqual(
             "build --platform linux/amd64,linux/arm/v7 --manifest localhost/m --file /src/Dockerfile --layers=false --force-rm --target t --build-arg A=1 /src/",
-            Line(BuildCommands.PodmanBuild(request, "localhost/m")));
-        Assert.AreEqual("manifest push --all localhost/m oci-archive:/x.tar", Line(BuildCommands.PodmanPushArchive("localhost/m", "/x.tar")));
+            Line(PodmanBuilder.BuildArguments(request, "localhost/m")));
+        Assert.AreEqual("manifest push --all localhost/m oci-archive:/x.tar", Line(PodmanBuilder.PushArchiveArguments("localhost/m", "/x.tar")));
     }
 
     [TestMethod]
     public void Publish_context_reaches_both_tools()
     {
         var request = Request() with { NamedContexts = [new("publish", "/src/obj/multiarch/publish-context/")] };
-        StringAssert.Contains(Line(BuildCommands.Buildx(request)), " --build-context publish=/src/obj/multiarch/publish-context/ ");
-        StringAssert.Contains(Line(BuildCommands.PodmanBuild(request, "localhost/m")), " --build-context publish=/src/obj/multiarch/publish-context/ ");
+        StringAssert.Contains(Line(BuildxBuilder.Arguments(request)), " --build-context publish=/src/obj/multiarch/publish-context/ ");
+        StringAssert.Contains(Line(PodmanBuilder.BuildArguments(request, "localhost/m")), " --build-context publish=/src/obj/multiarch/publish-context/ ");
     }
 
     [TestMethod]
@@ -94,17 +94,17 @@ public sealed class BuildCommandsTests
     {
         // An engine without a bridge (dockerd --bridge=none) runs a RUN step only with a network mode it has.
         var request = Request() with { Target = "t", Network = "host" };
-        StringAssert.Contains(Line(BuildCommands.Buildx(request)), " --target t --network host ");
-        StringAssert.Contains(Line(BuildCommands.PodmanBuild(request, "localhost/m")), " --target t --network host ");
-        Assert.IsFalse(Line(BuildCommands.Buildx(Request())).Contains("--network", StringComparison.Ordinal));
-        Assert.IsFalse(Line(BuildCommands.PodmanBuild(Request(), "localhost/m")).Contains("--network", StringComparison.Ordinal));
+        StringAssert.Contains(Line(BuildxBuilder.Arguments(request)), " --target t --network host ");
+        StringAssert.Contains(Line(PodmanBuilder.BuildArguments(request, "localhost/m")), " --target t --network host ");
+        Assert.IsFalse(Line(BuildxBuilder.Arguments(Request())).Contains("--network", StringComparison.Ordinal));
+        Assert.IsFalse(Line(PodmanBuilder.BuildArguments(Request(), "localhost/m")).Contains("--network", StringComparison.Ordinal));
     }
 
     [TestMethod]
     public void Secret_build_args_are_redacted_from_the_logged_command_line()
     {
         var request = Request() with { BuildArgs = [new("NPM_TOKEN", "npm_s3cretvalue"), new("VERSION", "1.0")] };
-        var shown = new ProcessSpec("docker", BuildCommands.Buildx(request)) { Secrets = request.SensitiveValues }.ToDisplayString();
+        var shown = new ProcessSpec("docker", BuildxBuilder.Arguments(request)) { Secrets = request.SensitiveValues }.ToDisplayString();
         Assert.IsFalse(shown.Contains("npm_s3cretvalue", StringComparison.Ordinal), shown);
         StringAssert.Contains(shown, "NPM_TOKEN=***");
         StringAssert.Contains(shown, "VERSION=1.0");

@@ -1,7 +1,7 @@
-using MultiArch.Build.Buildx;
+using MultiArch.Build.Building;
 using MultiArch.Build.Platforms;
 
-namespace MultiArch.Build.Tests.Unit.Buildx;
+namespace MultiArch.Build.Tests.Unit.Building;
 
 /// <summary>SOURCE_DATE_EPOCH reaches both tools: buildx as a build arg and BuildKit's rewrite-timestamp, podman as --timestamp.</summary>
 [TestClass]
@@ -28,7 +28,7 @@ public sealed class ReproducibleBuildCommandsTests
     [DataRow("Load", false, "--tag reg.example/app:v1 --output type=docker,rewrite-timestamp=true /src/")]
     public void Buildx_gets_the_build_arg_and_rewrites_timestamps_in_every_output(string output, bool tagAtBuild, string ending)
     {
-        var line = Line(BuildCommands.Buildx(Request(Enum.Parse<BuildOutputKind>(output), 1700000000) with { TagAtBuild = tagAtBuild }));
+        var line = Line(BuildxBuilder.Arguments(Request(Enum.Parse<BuildOutputKind>(output), 1700000000) with { TagAtBuild = tagAtBuild }));
 
         StringAssert.Contains(line, "--build-arg SOURCE_DATE_EPOCH=1700000000");
         StringAssert.EndsWith(line, ending);
@@ -37,7 +37,7 @@ public sealed class ReproducibleBuildCommandsTests
     [TestMethod]
     public void Without_an_epoch_buildx_is_unchanged()
     {
-        var line = Line(BuildCommands.Buildx(Request(BuildOutputKind.Push, null) with { TagAtBuild = true }));
+        var line = Line(BuildxBuilder.Arguments(Request(BuildOutputKind.Push, null) with { TagAtBuild = true }));
 
         Assert.IsFalse(line.Contains("SOURCE_DATE_EPOCH", StringComparison.Ordinal));
         Assert.IsFalse(line.Contains("rewrite-timestamp", StringComparison.Ordinal));
@@ -47,7 +47,7 @@ public sealed class ReproducibleBuildCommandsTests
     [TestMethod]
     public void A_users_own_source_date_epoch_build_arg_is_not_repeated()
     {
-        var args = BuildCommands.Buildx(Request(BuildOutputKind.Archive, 5) with { BuildArgs = [new("SOURCE_DATE_EPOCH", "5")] });
+        var args = BuildxBuilder.Arguments(Request(BuildOutputKind.Archive, 5) with { BuildArgs = [new("SOURCE_DATE_EPOCH", "5")] });
 
         Assert.AreEqual(1, args.Count(a => a.StartsWith("SOURCE_DATE_EPOCH=", StringComparison.Ordinal)));
     }
@@ -55,11 +55,11 @@ public sealed class ReproducibleBuildCommandsTests
     [TestMethod]
     public void Podman_gets_timestamp_and_no_unused_build_arg()
     {
-        var line = Line(BuildCommands.PodmanBuild(Request(BuildOutputKind.Archive, 1700000000), "localhost/m"));
+        var line = Line(PodmanBuilder.BuildArguments(Request(BuildOutputKind.Archive, 1700000000), "localhost/m"));
 
         StringAssert.Contains(line, "--layers=false --force-rm --timestamp 1700000000");
         Assert.IsFalse(line.Contains("SOURCE_DATE_EPOCH", StringComparison.Ordinal), "podman warns about build args no stage consumes");
-        Assert.IsFalse(Line(BuildCommands.PodmanBuild(Request(BuildOutputKind.Archive, null), "localhost/m")).Contains("--timestamp", StringComparison.Ordinal));
+        Assert.IsFalse(Line(PodmanBuilder.BuildArguments(Request(BuildOutputKind.Archive, null), "localhost/m")).Contains("--timestamp", StringComparison.Ordinal));
     }
 
     [TestMethod]

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 /// <summary>An image in podman's storage, as <c>podman images --all --format json</c> lists it. Parsing is pure.</summary>
 internal sealed record PodmanImage(string Id, string Digest, bool Untagged)

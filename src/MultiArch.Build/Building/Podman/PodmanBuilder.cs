@@ -1,72 +1,18 @@
-using MultiArch.Build.Oci;
+using System.Globalization;
 using MultiArch.Build.Processes;
 using MultiArch.Build.Resources;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 /// <summary>
-/// Where a build left the image: pushed by buildx (its index digest, from the metadata file), an OCI archive
-/// on disk (every podman build, and buildx without a registry), or the local engine. Describing and pushing
-/// it is Publishing's work.
+/// <c>podman build --manifest</c>: builds into a manifest list of its own and exports it as an OCI archive (a push
+/// copies that archive: Publishing), or, for ContainerLoad, tags it in podman's storage. Cleans up what it created.
 /// </summary>
-internal sealed record BuildOutcome(BuildOutputKind Output, string? ArchivePath, Digest? PushedDigest);
-
-/// <summary>
-/// Runs the build and nothing else: one <c>docker buildx build</c> for all platforms (pushed by digest, to an
-/// OCI archive, or loaded), or <c>podman build --manifest</c> exported as an OCI archive. Output lines stream to
-/// <paramref name="onLine"/>; secrets never appear in them.
-/// </summary>
-internal sealed class ImageBuilder(IProcessRunner processes)
+internal sealed class PodmanBuilder(IProcessRunner processes) : IImageBuildTool
 {
-    public async Task<BuildOutcome> BuildAsync(ContainerCliKind cli, BuildRequest request, Action<ProcessLine> onLine, CancellationToken cancellationToken)
-    {
-        return cli == ContainerCliKind.Podman
-            ? await PodmanAsync(request, onLine, cancellationToken).ConfigureAwait(false)
-            : await BuildxAsync(request, onLine, cancellationToken).ConfigureAwait(false);
-    }
+    public ContainerCliKind Kind => ContainerCliKind.Podman;
 
-    private async Task<BuildOutcome> BuildxAsync(BuildRequest request, Action<ProcessLine> onLine, CancellationToken cancellationToken)
-    {
-        if (request.MetadataFile is { Length: > 0 } metadataFile && File.Exists(metadataFile))
-        {
-            File.Delete(metadataFile);
-        }
-
-        if (request.ArchivePath is { Length: > 0 } archive)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(archive))!);
-        }
-
-        await RunAsync("docker", BuildCommands.Buildx(request), request, onLine, "docker buildx", cancellationToken).ConfigureAwait(false);
-        switch (request.Output)
-        {
-            case BuildOutputKind.Push:
-                var metadata = request.MetadataFile is { Length: > 0 } path && File.Exists(path) ? BuildMetadata.Parse(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)) : null;
-                if (metadata?.Digest is not { } digest)
-                {
-                    throw new BuildException(nameof(Strings.BuildMetadataMissing), request.MetadataFile);
-                }
-
-                return new BuildOutcome(BuildOutputKind.Push, null, digest);
-            case BuildOutputKind.Archive:
-                return new BuildOutcome(BuildOutputKind.Archive, request.ArchivePath, null);
-            default:
-                // buildx --load exits 0 on some failures to hand the image over: ask the engine for every tag.
-                foreach (var tag in request.Tags)
-                {
-                    var inspect = await processes.RunAsync(new ProcessSpec("docker", ["image", "inspect", "--format", "{{.Id}}", tag]), null, cancellationToken).ConfigureAwait(false);
-                    if (!inspect.Succeeded)
-                    {
-                        throw new BuildException(nameof(Strings.LoadNotFound), "docker", tag);
-                    }
-                }
-
-                return new BuildOutcome(request.Output, null, null);
-        }
-    }
-
-    /// <summary>podman builds into a manifest list and exports it as an OCI archive; a push copies that archive (Publishing).</summary>
-    private async Task<BuildOutcome> PodmanAsync(BuildRequest request, Action<ProcessLine> onLine, CancellationToken cancellationToken)
+    public async Task<BuildOutcome> BuildAsync(BuildRequest request, Action<ProcessLine> onLine, CancellationToken cancellationToken)
     {
         // A manifest list of this name from an earlier build would collect stale entries: start afresh.
         var manifest = "localhost/multiarch-build-" + Guid.NewGuid().ToString("N")[..12];
@@ -83,7 +29,7 @@ internal sealed class ImageBuilder(IProcessRunner processes)
         // podman leaves a cancelled RUN step running outside its process tree: run the build's containers
         // under a cgroup of our own, so that a cancellation can stop them too.
         var cgroup = CgroupReaper.Available ? CgroupReaper.NewCgroupParent() : null;
-        var buildArgs = BuildCommands.PodmanBuild(request, manifest).ToList();
+        var buildArgs = BuildArguments(request, manifest).ToList();
         if (cgroup is not null)
         {
             buildArgs.Insert(1, $"--cgroup-parent={cgroup}");
@@ -111,14 +57,14 @@ internal sealed class ImageBuilder(IProcessRunner processes)
         var keep = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            await RunAsync("podman", buildArgs, request, onLine, "podman build", cancellationToken, environment).ConfigureAwait(false);
+            await ImageBuildTools.RunAsync(processes, "podman", buildArgs, request, onLine, "podman build", cancellationToken, environment).ConfigureAwait(false);
             if (request.Output == BuildOutputKind.Load)
             {
                 keep = await PodmanLoadAsync(request, manifest, onLine, cancellationToken).ConfigureAwait(false);
                 return new BuildOutcome(BuildOutputKind.Load, null, null);
             }
 
-            await RunAsync("podman", BuildCommands.PodmanPushArchive(manifest, archive), request, onLine, "podman manifest push", cancellationToken).ConfigureAwait(false);
+            await ImageBuildTools.RunAsync(processes, "podman", PushArchiveArguments(manifest, archive), request, onLine, "podman manifest push", cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cgroup is not null)
         {
@@ -145,7 +91,7 @@ internal sealed class ImageBuilder(IProcessRunner processes)
         var images = await PodmanImagesAsync(cancellationToken).ConfigureAwait(false);
         var keep = images.Where(i => instances.Contains(i.Digest)).Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         var source = request.Platforms.Count == 1 && keep.Count == 1 ? keep.Single() : manifest;
-        await RunAsync("podman", ["tag", source, .. tags], request, onLine, "podman tag", cancellationToken).ConfigureAwait(false);
+        await ImageBuildTools.RunAsync(processes, "podman", ["tag", source, .. tags], request, onLine, "podman tag", cancellationToken).ConfigureAwait(false);
         foreach (var tag in tags)
         {
             var exists = await processes.RunAsync(new ProcessSpec("podman", source == manifest ? ["manifest", "exists", tag] : ["image", "exists", tag]), null, cancellationToken).ConfigureAwait(false);
@@ -197,15 +143,38 @@ internal sealed class ImageBuilder(IProcessRunner processes)
         return images.Succeeded ? PodmanImage.ParseList(images.StandardOutput) : [];
     }
 
-    private async Task RunAsync(string file, IReadOnlyList<string> args, BuildRequest request, Action<ProcessLine> onLine, string what, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <summary><c>podman build --platform a,b --manifest NAME ...</c>: one manifest list for all platforms.</summary>
+    public static IReadOnlyList<string> BuildArguments(BuildRequest r, string manifestName)
     {
-        var spec = new ProcessSpec(file, args) { Secrets = request.SensitiveValues, WorkingDirectory = request.Context, Environment = environment ?? new Dictionary<string, string?>() };
-        onLine(new ProcessLine(ProcessStream.StandardOutput, spec.ToDisplayString()));
-        var result = await processes.RunAsync(spec, onLine, cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded)
+        // --layers=false: podman 4.3's layer cache hands the first platform's image to the next platform when
+        // their steps match (FROM scratch + COPY), so the manifest list loses a platform and the image that is
+        // left carries the other platform's config. The validator caught it (MULTIARCH5001 + MULTIARCH5005).
+        // --force-rm: a failed step's working container is removed too (podman keeps it by default).
+        var args = new List<string>
         {
-            var output = (result.StandardOutput + "\n" + result.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            throw new BuildFailedException(what, result.ExitCode, result.Tail(12), output);
+            "build", "--platform", string.Join(",", r.Platforms.Select(p => p.ToString())), "--manifest", manifestName, "--file", r.Dockerfile, "--layers=false", "--force-rm",
+        };
+        if (r.Target is { Length: > 0 })
+        {
+            args.AddRange(["--target", r.Target]);
         }
+
+        if (r.Network is { Length: > 0 })
+        {
+            args.AddRange(["--network", r.Network]);
+        }
+
+        if (r.SourceDateEpoch is { } epoch)
+        {
+            // podman's equivalent of SOURCE_DATE_EPOCH: the created time and every file time in the new layers.
+            args.AddRange(["--timestamp", epoch.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        BuildCommands.AddCommon(args, r, annotations: false);
+        args.Add(r.Context);
+        return args;
     }
+
+    public static IReadOnlyList<string> PushArchiveArguments(string manifestName, string archivePath)
+        => ["manifest", "push", "--all", manifestName, $"oci-archive:{archivePath}"];
 }

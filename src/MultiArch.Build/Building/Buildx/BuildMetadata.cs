@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MultiArch.Build.Oci;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 /// <summary>What <c>buildx build --metadata-file</c> writes: the pushed digest and image name(s).</summary>
 internal sealed record BuildMetadata(Digest? Digest, string? MediaType, IReadOnlyList<string> ImageNames, string? BuildRef)

@@ -1,8 +1,8 @@
-using MultiArch.Build.Buildx;
+using MultiArch.Build.Building;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Tests.Infrastructure;
 
-namespace MultiArch.Build.Tests.Unit.Buildx;
+namespace MultiArch.Build.Tests.Unit.Building;
 
 /// <summary>The build stamp over a real folder: which changes rebuild, which do not, and .dockerignore as BuildKit reads it.</summary>
 [TestClass]

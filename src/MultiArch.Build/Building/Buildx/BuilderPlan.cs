@@ -4,7 +4,7 @@ using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Resources;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 /// <summary>Where one platform will be built: the node, and whether that node runs it natively or under emulation.</summary>
 /// <param name="Invocation">Which <c>buildx build</c> run builds it (0 unless the plan spans several nodes: see <see cref="BuilderPlan.IsMultiNode"/>).</param>

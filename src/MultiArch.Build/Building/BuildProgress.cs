@@ -6,7 +6,7 @@ using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Resources;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 /// <summary>One finished build step of one platform.</summary>
 /// <param name="Emulated">It ran under emulation: its platform is not native to the node that ran it (a cross step, <c>linux/amd64-&gt;arm64</c>, runs natively).</param>

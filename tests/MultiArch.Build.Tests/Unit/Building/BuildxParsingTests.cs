@@ -1,8 +1,8 @@
-using MultiArch.Build.Buildx;
+using MultiArch.Build.Building;
 using MultiArch.Build.Oci;
 using MultiArch.Build.Platforms;
 
-namespace MultiArch.Build.Tests.Unit.Buildx;
+namespace MultiArch.Build.Tests.Unit.Building;
 
 /// <summary>Parsing of real captured buildx output (TestData/Buildx) from several versions and drivers.</summary>
 [TestClass]

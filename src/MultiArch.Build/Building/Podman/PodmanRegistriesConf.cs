@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 /// <summary>
 /// Plain HTTP for podman's pulls from the registries MultiArch.Build's own client reaches over HTTP (loopback and

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 /// <summary>One input of a build: a key (<c>platforms</c>, <c>context/watches.yaml</c>) and the value it had.</summary>
 internal sealed record StampInput(string Key, string Value);

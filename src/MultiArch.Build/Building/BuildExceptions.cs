@@ -1,6 +1,6 @@
 using MultiArch.Build.Diagnostics;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 /// <summary>A preflight or build failure, coded by the resource it names.</summary>
 internal sealed class BuildException(string resourceName, params object?[] args) : MultiArchException(resourceName, args);

@@ -1,4 +1,4 @@
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 internal static class BuildOutputs
 {

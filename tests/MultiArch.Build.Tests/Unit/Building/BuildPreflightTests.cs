@@ -1,9 +1,9 @@
-using MultiArch.Build.Buildx;
+using MultiArch.Build.Building;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Processes;
 
-namespace MultiArch.Build.Tests.Unit.Buildx;
+namespace MultiArch.Build.Tests.Unit.Building;
 
 /// <summary>The preflight's decisions over scripted tool answers (real captured outputs where they exist).</summary>
 [TestClass]

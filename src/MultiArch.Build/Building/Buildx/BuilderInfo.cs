@@ -1,6 +1,6 @@
 using MultiArch.Build.Platforms;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 /// <summary>One node of a buildx builder: its status and the platforms it can build (native first).</summary>
 /// <param name="DeclaredPlatforms">The platforms set with <c>buildx create --platform</c> (marked <c>*</c>): buildx gives them to this node first.</param>

@@ -4,7 +4,7 @@ using MultiArch.Build.Processes;
 using MultiArch.Build.Resources;
 using NuGet.Versioning;
 
-namespace MultiArch.Build.Buildx;
+namespace MultiArch.Build.Building;
 
 internal sealed record PreflightRequest
 {
