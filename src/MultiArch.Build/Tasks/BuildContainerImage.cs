@@ -113,22 +113,16 @@ public sealed partial class BuildContainerImage : MultiArchTask
 
         var described = stamp is not null && Incremental ? await UpToDateAsync(stamp, previous, request, registryOptions, cancellationToken) : null;
         UpToDate = described is not null;
-        if (described is null && assemble)
-        {
-            described = await AssembleAsync(request, dockerfile, epoch, intermediate, registryOptions, cancellationToken);
-            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ImageBuilt), described.Image, string.Join(", ", platforms));
-            if (stampPath is not null)
-            {
-                stamp!.WithResult(new StampResult(request.Output, described.Image, described.Digest.ToString(), described.Platforms.Select(p => (p.Platform, p.ManifestDigest)).ToList())).Write(stampPath);
-            }
-        }
-        else if (described is null)
+        if (described is null)
         {
             BuildOutcome built;
+            var assembler = assemble ? Assembler(dockerfile, epoch, intermediate, registryOptions) : null;
             try
             {
                 var invocations = Invocations(platforms);
-                built = cli == ContainerCliKind.Docker && request.Output == BuildOutputKind.Push && !request.TagAtBuild && invocations.Count > 1
+                built = assembler is not null
+                    ? await assembler.BuildAsync(request, Streamed(platforms, string.Empty), cancellationToken)
+                    : cli == ContainerCliKind.Docker && request.Output == BuildOutputKind.Push && !request.TagAtBuild && invocations.Count > 1
                     ? await BuildOnNodesAsync(request, invocations, registryOptions, cancellationToken)
                     : await ImageBuildTools.For(cli, ProcessRunner.Instance).BuildAsync(request, Streamed(platforms, string.Empty), cancellationToken);
             }
@@ -143,6 +137,11 @@ public sealed partial class BuildContainerImage : MultiArchTask
             }
 
             ReportBuildTime();
+            if (assembler?.Result is { } assembled)
+            {
+                var from = ImageReference.Parse(assembled.BaseImage);
+                Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.AssemblyPushed), assembled.Platforms.Count, $"{from.Registry}/{from.Repository}@{assembled.BaseDigest}", assembled.MountedBlobs, $"{from.Registry}/{from.Repository}", assembled.UploadedBlobs, string.Join(", ", assembled.Platforms.Select(p => $"{p.Platform} {p.ManifestDigest[..19]}")));
+            }
 
             described = await PublishAsync(built, request, registryOptions, cancellationToken);
             if (built.Output == BuildOutputKind.Load)
@@ -317,17 +316,15 @@ public sealed partial class BuildContainerImage : MultiArchTask
     private const string AssembledBuilder = "(assembled in process)";
 
     /// <summary>
-    /// The image assembled over the registry API (<see cref="ImageAssembler"/>) from the copy-only Dockerfile: its base
+    /// The in-process peer of the build tools (<see cref="AssemblingBuilder"/>) for the copy-only Dockerfile: its base
     /// (by the digest the early check resolved, read through the build's session), each platform's staged folder of the
     /// named context, the labels and annotations a tool's build would get; pushed by digest, untagged.
     /// </summary>
-    private async Task<ImageDescription> AssembleAsync(BuildRequest request, string dockerfile, long? epoch, string intermediate, RegistryOptions registryOptions, CancellationToken cancellationToken)
+    private AssemblingBuilder Assembler(string dockerfile, long? epoch, string intermediate, RegistryOptions registryOptions)
     {
-        var document = DockerfileParser.Parse(await File.ReadAllTextAsync(dockerfile, cancellationToken), dockerfile).Document;
+        var document = DockerfileParser.Parse(File.ReadAllText(dockerfile), dockerfile).Document;
         var steps = CopyOnlyDockerfile.Read(document, out var reason)
             ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, reason);
-        var context = request.NamedContexts.FirstOrDefault(c => c.Key == steps.Context).Value
-            ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, $"no build context named '{steps.Context}' is given");
         var baseImage = ImageReference.Parse(steps.BaseImage);
         if (baseImage.Digest is null && BaseImages.FirstOrDefault(b => b.ItemSpec == steps.BaseImage) is { } resolved && Digest.TryParse(resolved.GetMetadata("Digest"), out var digest))
         {
@@ -335,33 +332,35 @@ public sealed partial class BuildContainerImage : MultiArchTask
             baseImage = baseImage.WithDigest(digest.Value);
         }
 
-        var reference = ImageReference.Parse(request.Repository!);
-        var (indexAnnotations, otherAnnotations) = SplitIndexAnnotations(request.Annotations);
-        var assembly = new AssemblyRequest
+        AssemblyRequest Describe(BuildRequest request)
         {
-            BaseImage = baseImage,
-            Platforms = request.Platforms.Select(p => new AssembledPlatform(p, Path.Combine(context, p.ToString().Replace('/', Path.DirectorySeparatorChar)))).ToList(),
-            Registry = reference.Registry,
-            Repository = reference.Repository,
-            Destination = steps.Destination,
-            WorkingDirectory = steps.WorkingDirectory,
-            Env = steps.Env,
-            ExposedPorts = steps.ExposedPorts,
-            User = steps.User,
-            Entrypoint = steps.Entrypoint,
-            Labels = steps.Labels.Select(l => new KeyValuePair<string, string>(l.Name, l.Value)).Concat(request.Labels).ToList(),
-            IndexAnnotations = indexAnnotations,
-            ManifestAnnotations = ManifestAnnotations(otherAnnotations),
-            Steps = steps.Steps.Select(s => (s.CreatedBy, s.AddsLayer)).ToList(),
-            Created = DateTimeOffset.FromUnixTimeSeconds(epoch ?? DefaultEpoch),
-            Expand = (text, lookup) => VariableExpander.Expand(text, lookup, document.EscapeCharacter),
-            WorkFolder = Path.Combine(intermediate, "assembly"),
-        };
-        var session = RegistrySession(registryOptions);
-        var result = await new ImageAssembler(session.ClientFor).AssembleAsync(assembly, cancellationToken);
-        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.AssemblyPushed), result.Platforms.Count, $"{baseImage.Registry}/{baseImage.Repository}@{result.BaseDigest}", result.MountedBlobs, $"{baseImage.Registry}/{baseImage.Repository}", result.UploadedBlobs, string.Join(", ", result.Platforms.Select(p => $"{p.Platform} {p.ManifestDigest[..19]}")));
-        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.DigestPushed), result.Image);
-        return new ImageDescription(result.Image, result.Digest, result.Platforms);
+            var context = request.NamedContexts.FirstOrDefault(c => c.Key == steps.Context).Value
+                ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, $"no build context named '{steps.Context}' is given");
+            var reference = ImageReference.Parse(request.Repository!);
+            var (indexAnnotations, otherAnnotations) = SplitIndexAnnotations(request.Annotations);
+            return new AssemblyRequest
+            {
+                BaseImage = baseImage,
+                Platforms = request.Platforms.Select(p => new AssembledPlatform(p, Path.Combine(context, p.ToString().Replace('/', Path.DirectorySeparatorChar)))).ToList(),
+                Registry = reference.Registry,
+                Repository = reference.Repository,
+                Destination = steps.Destination,
+                WorkingDirectory = steps.WorkingDirectory,
+                Env = steps.Env,
+                ExposedPorts = steps.ExposedPorts,
+                User = steps.User,
+                Entrypoint = steps.Entrypoint,
+                Labels = steps.Labels.Select(l => new KeyValuePair<string, string>(l.Name, l.Value)).Concat(request.Labels).ToList(),
+                IndexAnnotations = indexAnnotations,
+                ManifestAnnotations = ManifestAnnotations(otherAnnotations),
+                Steps = steps.Steps.Select(s => (s.CreatedBy, s.AddsLayer)).ToList(),
+                Created = DateTimeOffset.FromUnixTimeSeconds(epoch ?? DefaultEpoch),
+                Expand = (text, lookup) => VariableExpander.Expand(text, lookup, document.EscapeCharacter),
+                WorkFolder = Path.Combine(intermediate, "assembly"),
+            };
+        }
+
+        return new AssemblingBuilder(new ImageAssembler(RegistrySession(registryOptions).ClientFor), Describe);
     }
 
     /// <summary>1980-01-01T00:00:00Z: the time of an assembled image without SOURCE_DATE_EPOCH (never the wall clock).</summary>
