@@ -13,6 +13,8 @@
 #   RIDS     one platform set per argument, ';'-separated RIDs, e.g. "linux-x64;linux-arm64"
 # Needs the environment of build/env/up.sh (loopback registry, podman, the stand-in .NET base image):
 #   MULTIARCH_TEST_REGISTRY and MULTIARCH_DOTNET_BASE_IMAGE. Prints one markdown table row per platform set.
+#   BENCH_PACKAGE_CLI: podman or docker to measure the package with that build tool (default: none, the in-process
+#   assembly of the generated Dockerfile). BENCH_REPOSITORY_PREFIX: the repositories' prefix (default bench).
 #   BENCH_PACKAGE_ARGS: more arguments for the package's runs only (e.g. -p:ContainerValidateStartup=false on a base
 #   without the .NET runtime, where an apphost cannot start and the start-up check refuses it).
 set -euo pipefail
@@ -52,14 +54,16 @@ echo 'System.Console.WriteLine(System.Runtime.InteropServices.RuntimeInformation
 dotnet restore -nologo -v:q >&2   # the package folder warm for both
 
 package() {
-  dotnet publish -c Release -nologo -clp:PerformanceSummary "-p:ContainerPlatforms=\"$1\"" -p:ContainerCli=podman \
+  # No ContainerCli: the default path (the generated Dockerfile assembled in process, no build tool). BENCH_PACKAGE_CLI
+  # (podman, docker) measures a tool's build instead.
+  dotnet publish -c Release -nologo -clp:PerformanceSummary "-p:ContainerPlatforms=\"$1\"" ${BENCH_PACKAGE_CLI:+"-p:ContainerCli=$BENCH_PACKAGE_CLI"} \
     "-p:ContainerBaseImage=$base" "-p:ContainerRegistry=$registry" "-p:ContainerInsecureRegistries=$registry" \
-    -p:ContainerRepository=bench/package-app -p:ContainerImageTag=bench ${BENCH_PACKAGE_ARGS:-}
+    -p:ContainerRepository=${BENCH_REPOSITORY_PREFIX:-bench}/package-app -p:ContainerImageTag=bench ${BENCH_PACKAGE_ARGS:-}
 }
 sdk() {
   dotnet publish -c Release -nologo -clp:PerformanceSummary -t:PublishContainer "-p:ContainerRuntimeIdentifiers=\"$1\"" \
     "-p:RuntimeIdentifiers=\"$1\"" "-p:ContainerBaseImage=$base" "-p:ContainerRegistry=$registry" \
-    -p:ContainerRepository=bench/sdk-app -p:ContainerImageTag=bench
+    -p:ContainerRepository=${BENCH_REPOSITORY_PREFIX:-bench}/sdk-app -p:ContainerImageTag=bench
 }
 # run NAME RIDS: one clean run; prints "seconds csc-calls"
 run() {
