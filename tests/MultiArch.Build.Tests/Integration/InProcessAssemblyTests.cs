@@ -40,7 +40,8 @@ public sealed class InProcessAssemblyTests
         var built = await project.DotnetAsync([.. common, "-p:ContainerCli=podman", $"-p:ContainerRepository={repository}-podman"]);
 
         Assert.AreEqual(0, built.ExitCode, built.Describe());
-        StringAssert.Contains(built.Output, "podman build", "an explicit ContainerCli keeps the tool's build");
+        StringAssert.Contains(built.Output, "Build plan of builder podman", "an explicit ContainerCli keeps the tool's build");
+        Assert.IsFalse(built.Output.Contains("assembled in process", StringComparison.Ordinal), built.Describe());
         using var session = new RegistrySession(new RegistryOptions());
         var client = session.ClientFor(Environments.Registry);
         foreach (var platform in new[] { "linux/amd64", "linux/arm64" })
