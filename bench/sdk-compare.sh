@@ -11,12 +11,24 @@
 #   PAIRS    runs of each command (default 5)
 #   APPHOST  true (the SDK's default: framework-dependent with an apphost) or false (UseAppHost=false)
 #   RIDS     one platform set per argument, ';'-separated RIDs, e.g. "linux-x64;linux-arm64"
-# Needs the environment of build/env/up.sh (loopback registry, podman, the stand-in .NET base image):
-#   MULTIARCH_TEST_REGISTRY and MULTIARCH_DOTNET_BASE_IMAGE. Prints one markdown table row per platform set.
+# Needs the environment of build/env/up.sh (loopback registry, podman, the .NET base images): MULTIARCH_TEST_REGISTRY,
+#   MULTIARCH_DOTNET_RUNTIME_IMAGE and MULTIARCH_DOTNET_BASE_IMAGE. Prints one markdown table row per platform set.
+# The base image, the same for both commands:
+#   APPHOST=true   the real dotnet/runtime:10.0 of build/env/dotnet-images.sh (linux/amd64, linux/arm64): the apphost
+#                  starts there on both platforms, and the package's start-up check follows it to the runtime.
+#   APPHOST=false  the stand-in of build/env/base-images.sh (linux/amd64, arm64, arm/v7, s390x; busybox as `dotnet`):
+#                  no linux-arm64 `dotnet` muxer is served here, so no real image runs `dotnet app.dll` on arm64, and
+#                  no real .NET image has linux/arm/v7 or linux/s390x (no runtime pack is served for them).
+#   BENCH_BASE     overrides both.
+# With APPHOST=false the SDK gets -p:EnableRuntimePackDownload=false -p:EnableAppHostPackDownload=false: with
+#   RuntimeIdentifiers set its restore asks for Microsoft.NETCore.App.Runtime.<rid>, Microsoft.AspNetCore.App.Runtime.<rid>
+#   and Microsoft.NETCore.App.Host.<rid> of every RID even for a framework-dependent app without an apphost, which uses
+#   none of them; the feed here serves none for linux-arm and linux-s390x (NU1101). These two properties of the SDK's
+#   Microsoft.NET.Sdk.FrameworkReferenceResolution.targets turn those downloads off; the package needs no pack at all.
 #   BENCH_PACKAGE_CLI: podman or docker to measure the package with that build tool (default: none, the in-process
-#   assembly of the generated Dockerfile). BENCH_REPOSITORY_PREFIX: the repositories' prefix (default bench).
-#   BENCH_PACKAGE_ARGS: more arguments for the package's runs only (e.g. -p:ContainerValidateStartup=false on a base
-#   without the .NET runtime, where an apphost cannot start and the start-up check refuses it).
+#   assembly of the generated Dockerfile).
+#   BENCH_PACKAGE_ARGS / BENCH_SDK_ARGS: more arguments for one side's runs only.
+#   BENCH_REPOSITORY_PREFIX: the repositories pushed to (default bench: bench/package-app, bench/sdk-app).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 pairs=${1:-5}
@@ -25,8 +37,17 @@ shift 2 || true
 [ $# -gt 0 ] || set -- "linux-x64;linux-arm64"
 : "${MULTIARCH_TEST_REGISTRY:?run build/env/up.sh and source its output}"
 : "${MULTIARCH_DOTNET_BASE_IMAGE:?run build/env/up.sh and source its output}"
+: "${MULTIARCH_DOTNET_RUNTIME_IMAGE:?run build/env/up.sh and source its output}"
 registry=$MULTIARCH_TEST_REGISTRY
-base=$MULTIARCH_DOTNET_BASE_IMAGE
+prefix=${BENCH_REPOSITORY_PREFIX:-bench}
+sdk_args=${BENCH_SDK_ARGS:-}
+if [ "$apphost" = true ]; then
+  base=${BENCH_BASE:-$MULTIARCH_DOTNET_RUNTIME_IMAGE}
+else
+  base=${BENCH_BASE:-$MULTIARCH_DOTNET_BASE_IMAGE}
+  sdk_args="-p:EnableRuntimePackDownload=false -p:EnableAppHostPackDownload=false $sdk_args"
+fi
+echo "base image: $base; SDK extra arguments: ${sdk_args:-none}; package extra arguments: ${BENCH_PACKAGE_ARGS:-none}" >&2
 export DOTNET_CONTAINER_INSECURE_REGISTRIES=$registry   # the SDK's way to reach a plain-HTTP registry
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
@@ -58,12 +79,12 @@ package() {
   # (podman, docker) measures a tool's build instead.
   dotnet publish -c Release -nologo -clp:PerformanceSummary "-p:ContainerPlatforms=\"$1\"" ${BENCH_PACKAGE_CLI:+"-p:ContainerCli=$BENCH_PACKAGE_CLI"} \
     "-p:ContainerBaseImage=$base" "-p:ContainerRegistry=$registry" "-p:ContainerInsecureRegistries=$registry" \
-    -p:ContainerRepository=${BENCH_REPOSITORY_PREFIX:-bench}/package-app -p:ContainerImageTag=bench ${BENCH_PACKAGE_ARGS:-}
+    "-p:ContainerRepository=$prefix/package-app" -p:ContainerImageTag=bench ${BENCH_PACKAGE_ARGS:-}
 }
 sdk() {
   dotnet publish -c Release -nologo -clp:PerformanceSummary -t:PublishContainer "-p:ContainerRuntimeIdentifiers=\"$1\"" \
     "-p:RuntimeIdentifiers=\"$1\"" "-p:ContainerBaseImage=$base" "-p:ContainerRegistry=$registry" \
-    -p:ContainerRepository=${BENCH_REPOSITORY_PREFIX:-bench}/sdk-app -p:ContainerImageTag=bench
+    "-p:ContainerRepository=$prefix/sdk-app" -p:ContainerImageTag=bench $sdk_args
 }
 # run NAME RIDS: one clean run; prints "seconds csc-calls"
 run() {

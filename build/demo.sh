@@ -8,8 +8,9 @@
 #      builder preflighted (it prints which builder it used and why: docker buildx, or podman when buildx's
 #      builder has the docker driver), linux/arm64+amd64+s390x+ppc64le built in one build (QEMU for the foreign ones),
 #      pushed by digest, validated (every platform present, every entrypoint binary for its CPU), then tagged;
-#   5. runs `dotnet publish` on samples/aspnet-app for linux/amd64 and linux/arm64 with its apphost (UseAppHost=true):
-#      published per RID, staged by platform, its Dockerfile generated, built, pushed by digest, validated (entrypoint,
+#   5. runs `dotnet publish` on samples/aspnet-app for linux/amd64 and linux/arm64 with its apphost (the SDK's default):
+#      published per RID (the IL compiled once), staged by platform, its Dockerfile generated (FROM pinned to the base's
+#      digest, read once before anything is compiled), built, pushed by digest, validated (entrypoint,
 #      every CPU-specific file of /app, and the start-up check following each apphost to hostfxr and the
 #      Microsoft.NETCore.App and Microsoft.AspNetCore.App versions its runtimeconfig asks for), then tagged. Its base
 #      image is the real dotnet/aspnet:10.0 that build/env/dotnet-images.sh makes offline from Debian 12's packages and
@@ -63,7 +64,6 @@ echo "== dotnet publish samples/aspnet-app for linux/amd64 and linux/arm64"
 cd "$root/samples/aspnet-app"
 dotnet publish -c Release -nologo \
   -p:ContainerPlatforms='"linux/amd64;linux/arm64"' \
-  -p:UseAppHost=true \
   -p:ContainerBaseImage="$MULTIARCH_DOTNET_ASPNET_IMAGE" \
   -p:ContainerSmokeTestUrl=http://localhost:8080/healthz \
   -p:ContainerRegistry="$MULTIARCH_TEST_REGISTRY" \

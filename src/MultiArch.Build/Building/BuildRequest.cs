@@ -59,9 +59,14 @@ internal sealed record BuildRequest
     /// <summary><c>--annotation</c> values as written (<c>index:org.opencontainers.image.source=...</c>).</summary>
     public IReadOnlyList<string> Annotations { get; init; } = [];
 
+    /// <summary>The <c>--cache-from</c> specs, expanded for <see cref="Platforms"/> (<see cref="CacheScopes"/>).</summary>
     public IReadOnlyList<string> CacheFrom { get; init; } = [];
 
+    /// <summary>The <c>--cache-to</c> specs, expanded for <see cref="Platforms"/>.</summary>
     public IReadOnlyList<string> CacheTo { get; init; } = [];
+
+    /// <summary>The cache specs before expansion: what a request for some of the platforms expands again (<see cref="ForPlatforms"/>).</summary>
+    public CacheSpecs? Cache { get; init; }
 
     /// <summary>null: buildx's default (provenance on, SBOM off).</summary>
     public bool? Provenance { get; init; }
@@ -101,6 +106,14 @@ internal sealed record BuildRequest
 
     /// <summary>Where podman's registries.conf for this build is written (next to the other intermediate files).</summary>
     public string? RegistriesConfPath { get; init; }
+
+    /// <summary>The same build for some of its platforms (one node's share of a multi-node plan), its caches expanded for them.</summary>
+    public BuildRequest ForPlatforms(IReadOnlyList<OciPlatform> platforms) => this with
+    {
+        Platforms = platforms,
+        CacheFrom = Cache?.FromFor(platforms) ?? CacheFrom,
+        CacheTo = Cache?.ToFor(platforms) ?? CacheTo,
+    };
 
     /// <summary>Values to keep out of logged command lines: build args whose name says they are secret.</summary>
     public IReadOnlyList<string> SensitiveValues

@@ -7,8 +7,11 @@ namespace MultiArch.Build.Building;
 /// <summary>One input of a build: a key (<c>platforms</c>, <c>context/watches.yaml</c>) and the value it had.</summary>
 internal sealed record StampInput(string Key, string Value);
 
-/// <summary>What a build made: where the image is and, per platform, its manifest digest.</summary>
-internal sealed record StampResult(BuildOutputKind Output, string Image, string Digest, IReadOnlyList<(string Platform, string ManifestDigest)> Platforms);
+/// <summary>
+/// What a build made: where the image is and, per platform, its manifest digest; for an archive, its size and time
+/// when written (<see cref="BuildUpToDate.ArchiveFingerprint"/>); the platforms the preflight found native.
+/// </summary>
+internal sealed record StampResult(BuildOutputKind Output, string Image, string Digest, IReadOnlyList<(string Platform, string ManifestDigest)> Platforms, string? ArchiveFile = null, string? NativePlatforms = null);
 
 /// <summary>
 /// What the last build was made of and what it made (<c>obj/multiarch/build.stamp</c>): every input that can
@@ -20,6 +23,12 @@ internal sealed record StampResult(BuildOutputKind Output, string Image, string 
 internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult? Result)
 {
     private const string Header = "# MultiArch.Build build stamp v1: the inputs of the last build and what it made. Delete it to force a build.";
+
+    /// <summary>
+    /// The stamp's last line: a stamp without it was cut short (a copy or a write that did not finish) and is not read,
+    /// so that no partial stamp (its inputs complete, its result lines not) can say "up to date".
+    /// </summary>
+    private const string Trailer = "end";
 
     /// <summary>
     /// The inputs of <paramref name="request"/>; <paramref name="outputs"/> (folders or files the build writes) are
@@ -163,12 +172,22 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
             {
                 text.Append("result\tplatform\t").Append(platform).Append('\t').Append(manifest).Append('\n');
             }
+
+            if (result.ArchiveFile is { } archiveFile)
+            {
+                text.Append("result\tarchive-file\t").Append(archiveFile).Append('\n');
+            }
+
+            if (result.NativePlatforms is { } native)
+            {
+                text.Append("result\tnative\t").Append(native).Append('\n');
+            }
         }
 
-        return text.ToString();
+        return text.Append(Trailer).Append('\n').ToString();
     }
 
-    /// <summary>Reads a stamp; null when the file is missing or not a stamp this version wrote (then the build runs).</summary>
+    /// <summary>Reads a stamp; null when the file is missing, cut short, or not a stamp this version wrote (then the build runs).</summary>
     public static BuildStamp? Read(string path)
     {
         if (!File.Exists(path))
@@ -177,16 +196,16 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
         }
 
         var lines = File.ReadAllLines(path);
-        if (lines.Length == 0 || lines[0] != Header)
+        if (lines.Length < 2 || lines[0] != Header || lines[^1] != Trailer)
         {
             return null;
         }
 
         var inputs = new List<StampInput>();
         BuildOutputKind? output = null;
-        string? image = null, digest = null;
+        string? image = null, digest = null, archiveFile = null, native = null;
         var platforms = new List<(string, string)>();
-        foreach (var line in lines.Skip(1))
+        foreach (var line in lines[1..^1])
         {
             var parts = line.Split('\t');
             switch (parts)
@@ -206,12 +225,18 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
                 case ["result", "platform", var platform, var manifest]:
                     platforms.Add((platform, manifest));
                     break;
+                case ["result", "archive-file", var value]:
+                    archiveFile = value;
+                    break;
+                case ["result", "native", var value]:
+                    native = value;
+                    break;
                 default:
                     return null;
             }
         }
 
-        var result = output is { } o && image is not null && digest is not null ? new StampResult(o, image, digest, platforms) : null;
+        var result = output is { } o && image is not null && digest is not null ? new StampResult(o, image, digest, platforms, archiveFile, native) : null;
         return new BuildStamp(inputs, result);
     }
 

@@ -163,5 +163,38 @@ internal static class DotnetDockerfile
         return text.ToString();
     }
 
+    /// <summary>The comment above a pinned <c>FROM</c>: the base as named, before its digest was read.</summary>
+    private const string PinComment = ", resolved before the build and pinned to its digest: what is built is the base that was checked";
+
+    /// <summary>
+    /// The generated Dockerfile with its <c>FROM <paramref name="baseImage"/></c> line pinned to
+    /// <paramref name="pinnedImage"/> (the same image by digest), the name it was given kept in a comment above; a
+    /// pin already there (from an earlier publish) is replaced. Unchanged when there is no such <c>FROM</c> line.
+    /// </summary>
+    public static string PinBaseImage(string text, string baseImage, string pinnedImage)
+    {
+        var unpinned = Unpin(text);
+        var from = "\nFROM " + baseImage + "\n";
+        return unpinned.Contains(from, StringComparison.Ordinal)
+            ? unpinned.Replace(from, $"\n# {baseImage}{PinComment}\nFROM {pinnedImage}\n", StringComparison.Ordinal)
+            : text;
+    }
+
+    /// <summary>The generated Dockerfile as it was before <see cref="PinBaseImage"/>: <c>FROM</c> the base as named.</summary>
+    public static string Unpin(string text)
+    {
+        var lines = text.Split('\n').ToList();
+        for (var i = 0; i + 1 < lines.Count; i++)
+        {
+            if (lines[i].StartsWith("# ", StringComparison.Ordinal) && lines[i].EndsWith(PinComment, StringComparison.Ordinal) && lines[i + 1].StartsWith("FROM ", StringComparison.Ordinal))
+            {
+                lines[i] = "FROM " + lines[i][2..^PinComment.Length];
+                lines.RemoveAt(i + 1);
+            }
+        }
+
+        return string.Join('\n', lines);
+    }
+
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }

@@ -89,7 +89,7 @@ internal static class StageFlow
     }
 
     /// <summary>The source paths of a COPY/ADD (every argument but the destination), a glob cut at its first wildcard.</summary>
-    private static IEnumerable<string> CopySources(Instruction instruction)
+    public static IEnumerable<string> CopySources(Instruction instruction)
     {
         var args = instruction.JsonArguments ?? instruction.Arguments.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(DockerfileParser.Unquote).ToList();
         foreach (var source in args.Take(Math.Max(0, args.Count - 1)))
@@ -100,12 +100,12 @@ internal static class StageFlow
     }
 
     /// <summary>One path lies in the other (or they are one): a copy of a folder takes what is under it, and a copy of a file under the output takes part of it.</summary>
-    private static bool Overlaps(string a, string b)
+    public static bool Overlaps(string a, string b)
         => a == b || a == "/" || b == "/" || b.StartsWith(a.TrimEnd('/') + "/", StringComparison.Ordinal) || a.StartsWith(b.TrimEnd('/') + "/", StringComparison.Ordinal);
 
     private static string Combine(string dir, string relative) => Normalize(dir.TrimEnd('/') + "/" + relative);
 
-    private static string Normalize(string path)
+    public static string Normalize(string path)
     {
         var parts = new List<string>();
         foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))

@@ -19,6 +19,28 @@ public sealed partial class BuildContainerImage : MultiArchTask
     protected override async System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
     {
         var cli = Cli.Trim().Equals("podman", StringComparison.OrdinalIgnoreCase) ? ContainerCliKind.Podman : ContainerCliKind.Docker;
+        var builder = TaskInputs.Text(Builder);
+        var stampPath = TaskInputs.Text(StampFile);
+        var previous = stampPath is null ? null : BuildStamp.Read(stampPath);
+        if (UpToDateOnly)
+        {
+            // Before the preflight: the CLI and builder are the last build's, if the user still asks for them the same
+            // way (the selection is a stamp input); no stamp, no earlier choice: the build decides after the preflight.
+            if (!Incremental || BuildUpToDate.Stamped(previous) is not { } stamped)
+            {
+                NotUpToDateReason = Strings.StampNoEarlierBuild;
+                return;
+            }
+
+            (cli, builder) = stamped;
+        }
+
+        if (builder == AssembledBuilder && !Assemble)
+        {
+            // The last image was assembled in process; this build asks for a tool: not the same build.
+            builder = null;
+        }
+
         var address = TaskInputs.Registry(Registry);
         var registry = address?.Host;
         var registryOptions = TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout, address);
@@ -55,6 +77,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
             RegistrySession(registryOptions).DeclareDestination(registry);
         }
 
+        var cache = new CacheSpecs(CacheFrom.Split(';'), CacheTo.Split(';'), CachePerPlatform);
         var request = new BuildRequest
         {
             Platforms = platforms,
@@ -63,7 +86,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
             Target = TaskInputs.Text(Target),
             Network = TaskInputs.Text(Network),
             NamedContexts = NamedContexts.Select(c => new KeyValuePair<string, string>(c.ItemSpec, Path.GetFullPath(c.GetMetadata("Path")))).ToList(),
-            Builder = TaskInputs.Text(Builder),
+            Builder = builder,
             BuildArgs = BuildArgs.Select(a => new KeyValuePair<string, string>(a.ItemSpec, a.GetMetadata("Value"))).ToList(),
             Labels = BuildCommands.StandardLabels(ImageVersion, SourceUrl, Revision, epoch is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null, Title, Description)
                 .Concat(Labels.Select(l => new KeyValuePair<string, string>(l.ItemSpec, l.GetMetadata("Value"))))
@@ -71,8 +94,9 @@ public sealed partial class BuildContainerImage : MultiArchTask
             Annotations = Annotations.Select(a => $"{a.ItemSpec}={a.GetMetadata("Value")}").ToList(),
             // Cache specs contain commas (type=registry,ref=...): the list separator here is ';' only. One cache per
             // platform, so that per-platform jobs never overwrite each other's.
-            CacheFrom = CacheScopes.Expand(CacheFrom.Split(';'), platforms, CachePerPlatform),
-            CacheTo = CacheScopes.Expand(CacheTo.Split(';'), platforms, CachePerPlatform),
+            CacheFrom = cache.FromFor(platforms),
+            CacheTo = cache.ToFor(platforms),
+            Cache = cache,
             Provenance = TaskInputs.Switch(Provenance),
             Sbom = TaskInputs.Switch(Sbom),
             Secrets = Secrets.Select(s => new BuildSecret(s.ItemSpec, TaskInputs.Text(s.GetMetadata("Source")), TaskInputs.Text(s.GetMetadata("Environment")))).ToList(),
@@ -100,18 +124,61 @@ public sealed partial class BuildContainerImage : MultiArchTask
         }
 
         KeepOutOfLogs(request.SensitiveValues);
-        foreach (var secret in request.BuildArgs.Where(a => BuildRequest.IsSensitiveName(a.Key)).Select(a => a.Key).Distinct(StringComparer.Ordinal))
+        foreach (var secret in request.BuildArgs.Where(a => BuildRequest.IsSensitiveName(a.Key) && TaskInputs.Text(NotUpToDateReason) is null).Select(a => a.Key).Distinct(StringComparer.Ordinal))
         {
             LogDiagnostic(Diagnostics.Diagnostic.Warning(nameof(Strings.SecretBuildArg), secret));
         }
 
-        var stampPath = TaskInputs.Text(StampFile);
-        var previous = stampPath is null ? null : BuildStamp.Read(stampPath);
         var stamp = stampPath is null
             ? null
             : BuildStamp.Describe(cli, request, new[] { intermediate, request.ArchivePath, stampPath, stampPath + ".new" }.OfType<string>().ToList(), AdditionalInputs.Select(i => i.GetMetadata("FullPath")).ToList(), previous);
+        stamp = stamp is null ? null : stamp with { Inputs = [.. BuildUpToDate.Selection(RequestedCli, RequestedBuilder, CreateBuilder, Environment.GetEnvironmentVariable), .. stamp.Inputs] };
 
-        var described = stamp is not null && Incremental ? await UpToDateAsync(stamp, previous, request, registryOptions, cancellationToken) : null;
+        var pendingTags = output == BuildOutputKind.Push && !request.TagAtBuild ? tags.DefaultIfEmpty("latest").ToList() : request.TagAtBuild ? tags : [];
+        UpToDateDecision? decision = null;
+        if (TaskInputs.Text(NotUpToDateReason) is { } decided)
+        {
+            // Decided before the preflight (UpToDateOnly): not asked again.
+            Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.BuildNotUpToDate), decided);
+        }
+        else if (stamp is not null && Incremental)
+        {
+            decision = await BuildUpToDate.DecideAsync(stamp, previous, request, pendingTags, ResultProbe(request, registryOptions), cancellationToken);
+            if (!decision.UpToDate)
+            {
+                if (UpToDateOnly)
+                {
+                    NotUpToDateReason = decision.Reason;
+                    return;
+                }
+
+                Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.BuildNotUpToDate), decision.Reason);
+            }
+        }
+        else if (UpToDateOnly)
+        {
+            NotUpToDateReason = Strings.StampNoEarlierBuild;
+            return;
+        }
+
+        var described = decision?.Result is { } kept && Digest.TryParse(kept.Digest, out var keptDigest)
+            ? new ImageDescription(kept.Image, keptDigest.Value, kept.Platforms.Select(p => new ImagePlatformEntry(p.Platform, p.ManifestDigest)).ToList())
+            : null;
+        if (described is not null)
+        {
+            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.BuildUpToDate), described.Image, StampFile);
+            if (decision!.Result != previous!.Result)
+            {
+                // The archive was touched but holds the same image: its new size and time spare the next build a read.
+                previous.WithResult(decision.Result!).Write(stampPath!);
+            }
+
+            // An image assembled in process used no CLI (a smoke run then chooses its own).
+            UsedCli = builder == AssembledBuilder ? string.Empty : cli == ContainerCliKind.Podman ? "podman" : "docker";
+            UsedBuilder = builder == AssembledBuilder ? string.Empty : builder ?? string.Empty;
+            UsedNativePlatforms = decision.Result!.NativePlatforms ?? string.Empty;
+        }
+
         UpToDate = described is not null;
         if (described is null)
         {
@@ -119,10 +186,10 @@ public sealed partial class BuildContainerImage : MultiArchTask
             var assembler = assemble ? Assembler(dockerfile, epoch, intermediate, registryOptions) : null;
             try
             {
-                var invocations = Invocations(platforms);
+                var invocations = NodeInvocation.Of(PlannedPlatforms(), platforms);
                 built = assembler is not null
                     ? await assembler.BuildAsync(request, Streamed(platforms, string.Empty), cancellationToken)
-                    : cli == ContainerCliKind.Docker && request.Output == BuildOutputKind.Push && !request.TagAtBuild && invocations.Count > 1
+                    : MultiNodeBuild.Applies(cli, request, invocations)
                     ? await BuildOnNodesAsync(request, invocations, registryOptions, cancellationToken)
                     : await ImageBuildTools.For(cli, ProcessRunner.Instance).BuildAsync(request, Streamed(platforms, string.Empty), cancellationToken);
             }
@@ -155,7 +222,8 @@ public sealed partial class BuildContainerImage : MultiArchTask
             {
                 if (described is not null)
                 {
-                    stamp!.WithResult(new StampResult(request.Output, described.Image, described.Digest.ToString(), described.Platforms.Select(p => (p.Platform, p.ManifestDigest)).ToList())).Write(stampPath);
+                    var archiveFile = request.Output == BuildOutputKind.Archive ? BuildUpToDate.ArchiveFingerprint(request.ArchivePath) : null;
+                    stamp!.WithResult(new StampResult(request.Output, described.Image, described.Digest.ToString(), described.Platforms.Select(p => (p.Platform, p.ManifestDigest)).ToList(), archiveFile, NativePlatforms)).Write(stampPath);
                 }
                 else if (File.Exists(stampPath))
                 {
@@ -182,98 +250,43 @@ public sealed partial class BuildContainerImage : MultiArchTask
 
         if (output == BuildOutputKind.Push && described is not null)
         {
-            if (request.TagAtBuild)
+            if (decision is { UpToDate: true })
             {
-                foreach (var tag in request.Tags)
+                // Only the tags that do not name the image yet are left to move (after validation); a tag is said to be
+                // up to date only when the registry said so.
+                foreach (var tag in decision.TagsInPlace)
                 {
-                    Log.LogMessageFromResources(MessageImportance.High, UpToDate ? nameof(Strings.TagUpToDate) : nameof(Strings.TagPushed), repository, tag[(repository.Length + 1)..], described.Digest);
+                    Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.TagUpToDate), repository, tag, described.Digest);
+                }
+
+                PendingTags = decision.TagsToMove.Select(t => (ITaskItem)new TaskItem(t)).ToArray();
+            }
+            else if (request.TagAtBuild)
+            {
+                foreach (var tag in tags)
+                {
+                    Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.TagPushed), repository, tag, described.Digest);
                 }
             }
             else
             {
-                PendingTags = tags.DefaultIfEmpty("latest").Select(t => (ITaskItem)new TaskItem(t)).ToArray();
+                PendingTags = pendingTags.Select(t => (ITaskItem)new TaskItem(t)).ToArray();
             }
         }
     }
 
-    /// <summary>
-    /// The last build's image when it is still good: the stamp's inputs equal this build's, and its result is
-    /// still where the stamp says (the registry still has the digest; the archive still holds it). Says at high
-    /// importance that the build is skipped and why; otherwise (normal importance) why it runs.
-    /// </summary>
-    private async Task<ImageDescription?> UpToDateAsync(BuildStamp stamp, BuildStamp? previous, BuildRequest request, RegistryOptions registryOptions, CancellationToken cancellationToken)
-    {
-        string? reason;
-        if (previous is null)
+    /// <summary>Where the decision looks for the last build's result: the archive's index, or one HEAD in the build's registry session.</summary>
+    private BuildResultProbe ResultProbe(BuildRequest request, RegistryOptions registryOptions) => new(
+        async (archive, cancellationToken) =>
         {
-            reason = Strings.StampNoEarlierBuild;
-        }
-        else if (stamp.Difference(previous) is { } changed)
+            await using var source = OciLayoutSource.Open(archive);
+            return (await source.ReadRootAsync(cancellationToken)).Digest;
+        },
+        (reference, cancellationToken) =>
         {
-            reason = string.Format(CultureInfo.CurrentCulture, Strings.StampInputsChanged, changed);
-        }
-        else if (previous.Result is not { } result || !Digest.TryParse(result.Digest, out var stamped))
-        {
-            reason = Strings.StampNoResult;
-        }
-        else
-        {
-            var (description, missing) = await FindAsync(result, stamped.Value, request, registryOptions, cancellationToken);
-            if (description is not null)
-            {
-                Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.BuildUpToDate), description.Image, StampFile);
-                return description;
-            }
-
-            reason = missing;
-        }
-
-        Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.BuildNotUpToDate), reason);
-        return null;
-    }
-
-    /// <summary>The stamped image if it is still where the last build left it; else why not.</summary>
-    private async Task<(ImageDescription? Description, string Missing)> FindAsync(StampResult result, Digest digest, BuildRequest request, RegistryOptions registryOptions, CancellationToken cancellationToken)
-    {
-        switch (request.Output)
-        {
-            case BuildOutputKind.Archive:
-                var archive = request.ArchivePath!;
-                if (!File.Exists(archive))
-                {
-                    return (null, string.Format(CultureInfo.CurrentCulture, Strings.StampArchiveMissing, archive));
-                }
-
-                try
-                {
-                    await using var source = OciLayoutSource.Open(archive);
-                    var found = await ImageDescription.ReadAsync(source, _ => archive, cancellationToken);
-                    return found.Digest == digest ? (found, string.Empty) : (null, string.Format(CultureInfo.CurrentCulture, Strings.StampArchiveChanged, archive, found.Digest, digest));
-                }
-                catch (MultiArch.Build.Diagnostics.MultiArchException ex)
-                {
-                    // An archive that cannot be read is rebuilt, not reported: the build writes it afresh.
-                    return (null, string.Format(CultureInfo.CurrentCulture, Strings.StampArchiveChanged, archive, ex.Message, digest));
-                }
-
-            case BuildOutputKind.Push:
-                var reference = ImageReference.Parse(request.Repository!);
-                var client = RegistrySession(registryOptions).ClientFor(reference.Registry);
-                try
-                {
-                    await using var remote = new RegistryImageSource(client, reference.WithDigest(digest));
-                    var found = await ImageDescription.ReadAsync(remote, d => $"{request.Repository}@{d}", cancellationToken);
-                    return (found, string.Empty);
-                }
-                catch (RegistryNotFoundException)
-                {
-                    return (null, string.Format(CultureInfo.CurrentCulture, Strings.StampDigestGone, $"{request.Repository}@{digest}"));
-                }
-
-            default:
-                return (null, string.Format(CultureInfo.CurrentCulture, Strings.StampLoadNotTracked, result.Image));
-        }
-    }
+            var image = ImageReference.Parse(request.Repository!);
+            return RegistrySession(registryOptions).ClientFor(image.Registry).ResolveManifestAsync(image.Repository, reference, cancellationToken);
+        });
 
     /// <summary>
     /// Where the build left the image, described from one read of its root: an archive as it is; an archive to
@@ -337,7 +350,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
             var context = request.NamedContexts.FirstOrDefault(c => c.Key == steps.Context).Value
                 ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, $"no build context named '{steps.Context}' is given");
             var reference = ImageReference.Parse(request.Repository!);
-            var (indexAnnotations, otherAnnotations) = SplitIndexAnnotations(request.Annotations);
+            var (indexAnnotations, otherAnnotations) = MultiNodeBuild.SplitIndexAnnotations(request.Annotations);
             return new AssemblyRequest
             {
                 BaseImage = baseImage,
@@ -446,122 +459,40 @@ public sealed partial class BuildContainerImage : MultiArchTask
         AppendStepSummary(table.ToMarkdown());
     }
 
-    /// <summary>The platforms of each <c>buildx build</c> run the preflight planned, with the node that runs it.</summary>
-    private List<(string Node, IReadOnlyList<OciPlatform> Platforms)> Invocations(IReadOnlyList<OciPlatform> platforms)
-    {
-        var planned = BuildPlan
-            .Select(i => (Platform: OciPlatform.TryParse(i.ItemSpec, out var p, out _) ? p : null, Node: i.GetMetadata("Node"), Invocation: i.GetMetadata("Invocation")))
-            .Where(e => e.Platform is not null && platforms.Contains(e.Platform))
+    /// <summary>The preflight's plan, read back from its items (platform, node, native, invocation).</summary>
+    private List<PlannedPlatform> PlannedPlatforms()
+        => BuildPlan
+            .Select(i => (Platform: OciPlatform.TryParse(i.ItemSpec, out var p, out _) ? p : null, Item: i))
+            .Where(e => e.Platform is not null)
+            .Select(e => new PlannedPlatform(
+                e.Platform!,
+                e.Item.GetMetadata("Node"),
+                string.Equals(e.Item.GetMetadata("Native"), "true", StringComparison.OrdinalIgnoreCase),
+                int.TryParse(e.Item.GetMetadata("Invocation"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0))
             .ToList();
-        if (planned.Count != platforms.Count)
-        {
-            // No plan (podman, a direct call of the task) or one for other platforms: one run, as buildx routes it.
-            return [(string.Empty, platforms)];
-        }
 
-        return planned.GroupBy(e => e.Invocation, StringComparer.Ordinal)
-            .Select(g => (g.First().Node, (IReadOnlyList<OciPlatform>)g.Select(e => e.Platform!).ToList()))
-            .ToList();
-    }
-
-    /// <summary>
-    /// A plan over several nodes: buildx would merge the nodes' images itself and push that index under
-    /// <c>:latest</c> before anything is validated. So each node's platforms are built by a <c>buildx build</c> of
-    /// their own (all at once: the nodes are separate machines), each pushed by digest (one node: buildx honours
-    /// push-by-digest), and the parts are merged into one index through the registry, pushed by digest too.
-    /// Index annotations go on the merged index (BuildKit refuses them on a one-platform export).
-    /// </summary>
-    private async Task<BuildOutcome> BuildOnNodesAsync(BuildRequest request, List<(string Node, IReadOnlyList<OciPlatform> Platforms)> invocations, RegistryOptions registryOptions, CancellationToken cancellationToken)
+    /// <summary>A plan over several nodes: one buildx run per node, merged by digest (<see cref="MultiNodeBuild"/>), said in the log as it goes.</summary>
+    private async Task<BuildOutcome> BuildOnNodesAsync(BuildRequest request, IReadOnlyList<NodeInvocation> invocations, RegistryOptions registryOptions, CancellationToken cancellationToken)
     {
         Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MultiNodeBuildsSplit), invocations.Select(i => i.Node).Distinct(StringComparer.Ordinal).Count(), request.Builder ?? "(current)", string.Join("; ", invocations.Select(i => $"{i.Node}: {string.Join(", ", i.Platforms)}")));
-        var (indexAnnotations, otherAnnotations) = SplitIndexAnnotations(request.Annotations);
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var runs = invocations.Select(async (invocation, n) =>
+        var build = new MultiNodeBuild(new BuildxBuilder(ProcessRunner.Instance), RegistrySession(registryOptions).ClientFor)
         {
-            var part = request with
-            {
-                Platforms = invocation.Platforms,
-                Annotations = otherAnnotations,
-                CacheFrom = CacheScopes.Expand(CacheFrom.Split(';'), invocation.Platforms, CachePerPlatform),
-                CacheTo = CacheScopes.Expand(CacheTo.Split(';'), invocation.Platforms, CachePerPlatform),
-                MetadataFile = Path.ChangeExtension(request.MetadataFile!, null) + $"-{n}.json",
-            };
-            try
-            {
-                var outcome = await new BuildxBuilder(ProcessRunner.Instance).BuildAsync(part, Streamed(invocation.Platforms, $"[{invocation.Node}] "), failed.Token);
-                Post(() => Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MultiNodePartPushed), invocation.Node, string.Join(", ", invocation.Platforms), $"{request.Repository}@{outcome.PushedDigest}"));
-                return outcome;
-            }
-            catch
-            {
-                // One node failed: the others' work is wasted, stop them.
-                await failed.CancelAsync();
-                throw;
-            }
-        }).ToList();
-
-        BuildOutcome[] parts;
+            OutputOf = invocation => Streamed(invocation.Platforms, $"[{invocation.Node}] "),
+            PartPushed = (invocation, part) => Post(() => Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MultiNodePartPushed), invocation.Node, string.Join(", ", invocation.Platforms), part)),
+        };
+        MergeResult merged;
         try
         {
-            parts = await System.Threading.Tasks.Task.WhenAll(runs);
+            merged = await build.BuildAsync(request, invocations, cancellationToken);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (MultiNodeMergeRefusedException ex)
         {
-            // A cancelled sibling is not the cause: report the run that failed.
-            throw runs.Select(r => r.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) ?? throw new OperationCanceledException(cancellationToken);
+            LogDiagnostics(ex.Diagnostics);
+            throw;
         }
 
-        var reference = ImageReference.Parse(request.Repository!);
-        var session = RegistrySession(registryOptions);
-        var merger = new ImageMerger(session.ClientFor);
-        var mergeParts = parts.Select((p, n) => new MergePart($"node {invocations[n].Node}", reference.WithDigest(p.PushedDigest!.Value), null)).ToList();
-        var plan = await merger.PlanAsync(new MergeRequest { Parts = mergeParts, ExpectedPlatforms = request.Platforms, Registry = reference.Registry, Repository = reference.Repository, IndexAnnotations = indexAnnotations }, cancellationToken);
-        if (plan.Refused)
-        {
-            foreach (var diagnostic in plan.Diagnostics)
-            {
-                LogDiagnostic(diagnostic);
-            }
-
-            throw new MultiArchException(nameof(Strings.MultiNodeMergeRefused), request.Builder ?? "(current)");
-        }
-
-        var merged = await merger.PushAsync(plan, cancellationToken);
-        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MultiNodeMerged), parts.Length, merged.Image, merged.Images.Count, merged.Attestations);
+        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.MultiNodeMerged), invocations.Count, merged.Image, merged.Images.Count, merged.Attestations);
         return new BuildOutcome(BuildOutputKind.Push, null, merged.Digest);
-    }
-
-    /// <summary>
-    /// Splits <c>--annotation</c> values into those of the index (<c>index:key=value</c>, <c>index,manifest:...</c>)
-    /// and the rest (still passed to each node: a type list without <c>index</c>, or none, which means manifest).
-    /// </summary>
-    internal static (IReadOnlyList<KeyValuePair<string, string>> Index, IReadOnlyList<string> Other) SplitIndexAnnotations(IReadOnlyList<string> annotations)
-    {
-        var index = new List<KeyValuePair<string, string>>();
-        var other = new List<string>();
-        foreach (var annotation in annotations)
-        {
-            var equals = annotation.IndexOf('=');
-            var key = equals < 0 ? annotation : annotation[..equals];
-            var colon = key.IndexOf(':');
-            var types = colon < 0 ? string.Empty : key[..colon];
-            var bracket = types.IndexOf('[');
-            var typeList = (bracket < 0 ? types : types[..bracket]).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            if (colon < 0 || !typeList.Contains("index", StringComparer.Ordinal) || key.Contains("://", StringComparison.Ordinal))
-            {
-                other.Add(annotation);
-                continue;
-            }
-
-            index.Add(new(key[(colon + 1)..], equals < 0 ? string.Empty : annotation[(equals + 1)..]));
-            var rest = typeList.Where(t => t != "index").ToList();
-            if (rest.Count > 0)
-            {
-                other.Add($"{string.Join(",", rest)}{(bracket < 0 ? string.Empty : types[bracket..])}:{annotation[(colon + 1)..]}");
-            }
-        }
-
-        return (index, other);
     }
 
     private static int? FailedLine(string dockerfile, IReadOnlyList<string> output)

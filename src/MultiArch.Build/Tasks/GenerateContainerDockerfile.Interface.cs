@@ -57,6 +57,13 @@ public sealed partial class GenerateContainerDockerfile
     /// <summary><c>@(ContainerPort)</c>: Identity = number, <c>Type</c> = tcp (default) or udp.</summary>
     public ITaskItem[] Ports { get; set; } = Array.Empty<ITaskItem>();
 
+    /// <summary>
+    /// The base image is read before the build (<c>ResolveContainerBaseImage</c>), which pins the <c>FROM</c> line to
+    /// the digest it read: a file that differs from the text written here only by that pin is left as it is (the pin is
+    /// renewed, or kept, when the base is read again), so that an unchanged project keeps an unchanged Dockerfile.
+    /// </summary>
+    public bool KeepBaseImagePin { get; set; }
+
     /// <summary>The name of the publish build context.</summary>
     public string PublishContext { get; set; } = "publish";
 

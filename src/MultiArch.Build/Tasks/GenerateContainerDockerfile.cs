@@ -74,7 +74,9 @@ public sealed partial class GenerateContainerDockerfile : MultiArchTask
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
 
             // Unchanged text keeps its timestamp, so that what depends on the file can tell nothing changed.
-            if (!File.Exists(path) || File.ReadAllText(path) != text)
+            // A pin of the base image's digest (ResolveContainerBaseImage's, which runs next) is no change either.
+            var existing = File.Exists(path) ? File.ReadAllText(path) : null;
+            if (existing != text && !(KeepBaseImagePin && existing is not null && DotnetDockerfile.Unpin(existing) == text))
             {
                 File.WriteAllText(path, text);
             }

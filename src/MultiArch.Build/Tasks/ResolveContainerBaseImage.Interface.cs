@@ -17,6 +17,13 @@ public sealed partial class ResolveContainerBaseImage
     /// <summary>True when the Dockerfile was generated (its base is <c>ContainerBaseImage</c> or the SDK's default).</summary>
     public bool Generated { get; set; }
 
+    /// <summary>
+    /// With <see cref="Generated"/>: the base image as named (<c>$(MultiArchComputedBaseImage)</c>). It is read by that
+    /// name (its tag), and the generated Dockerfile's <c>FROM</c> is then pinned to the digest read, so that the build
+    /// uses exactly the base checked here and the validation's scan reads it by digest from this build's session.
+    /// </summary>
+    public string BaseImage { get; set; } = "";
+
     /// <summary>The platforms being built: <c>@(ContainerPlatform)</c>.</summary>
     [Required]
     public ITaskItem[] Platforms { get; set; } = Array.Empty<ITaskItem>();
@@ -36,7 +43,10 @@ public sealed partial class ResolveContainerBaseImage
     /// <summary><c>ContainerRegistryTimeout</c>: seconds per registry request.</summary>
     public string RegistryTimeout { get; set; } = "";
 
-    /// <summary>Each base image read: Identity = the reference, metadata <c>Digest</c> and <c>Platforms</c> (comma-separated).</summary>
+    /// <summary>
+    /// Each base image read: Identity = the reference as named, metadata <c>Digest</c>, <c>Pinned</c> (the same image by
+    /// digest) and <c>Platforms</c> (comma-separated).
+    /// </summary>
     [Output]
     public ITaskItem[] BaseImages { get; private set; } = Array.Empty<ITaskItem>();
 }

@@ -36,6 +36,13 @@ public sealed partial class ValidateContainerImage
     /// </summary>
     public string BaseImage { get; set; } = "";
 
+    /// <summary>
+    /// <c>@(ContainerResolvedBaseImage)</c>: the base images this build read before it built (Identity = the name,
+    /// metadata <c>Pinned</c> = the same image by digest). The scan reads its base by that digest, from this build's
+    /// registry session, instead of asking the registry for the tag again.
+    /// </summary>
+    public ITaskItem[] ResolvedBaseImages { get; set; } = Array.Empty<ITaskItem>();
+
     /// <summary>The Dockerfile the image was built from, when this build made it: tells the base image and the instruction behind each layer.</summary>
     public string Dockerfile { get; set; } = "";
 

@@ -87,13 +87,16 @@ public sealed partial class ValidateContainerImage : MultiArchTask
                 TaskInputs.Text(BuildTarget));
         var named = TaskInputs.Text(BaseImage);
         var baseImage = named ?? fromDockerfile;
+
+        // Read before the build (ResolveContainerBaseImage): the same image by the digest read then, from the session.
+        var pinned = ResolvedBaseImages.FirstOrDefault(b => b.ItemSpec == baseImage)?.GetMetadata("Pinned");
         var origin = named is not null ? "ContainerValidationBaseImage" : $"{dockerfile}, line {line}";
         var scratch = baseImage is not null && baseImage.Equals("scratch", StringComparison.OrdinalIgnoreCase);
         IImageSource? baseSource = null;
         string? problem = null;
         try
         {
-            baseSource = baseImage is null || scratch ? null : ImageSources.Open(baseImage, session);
+            baseSource = baseImage is null || scratch ? null : ImageSources.Open(TaskInputs.Text(pinned) ?? baseImage, session);
         }
         catch (MultiArchException ex)
         {

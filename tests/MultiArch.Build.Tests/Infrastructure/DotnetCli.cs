@@ -48,6 +48,34 @@ public static class DotnetCli
         return new CliResult(result.ExitCode, result.StandardOutput, result.StandardError, spec.ToDisplayString());
     }
 
+    /// <summary>
+    /// The start of a <c>dotnet</c> run the test drives itself (to signal it while it runs), in the same clean
+    /// environment as <see cref="RunAsync(string, IReadOnlyList{string}, IReadOnlyDictionary{string, string?}?)"/>,
+    /// its output redirected.
+    /// </summary>
+    public static System.Diagnostics.ProcessStartInfo StartInfo(string workingDirectory, params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", arguments)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (name, value) in Environment(null))
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        return start;
+    }
+
     /// <summary>Runs a command line through bash exactly as a user would type it.</summary>
     public static async Task<CliResult> BashAsync(string workingDirectory, string commandLine, IReadOnlyDictionary<string, string?>? environment = null)
     {

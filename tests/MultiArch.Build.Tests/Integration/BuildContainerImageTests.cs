@@ -100,9 +100,12 @@ public sealed class BuildContainerImageTests
         Assert.AreEqual(0, manifestReads.Count(l => l.Contains($"/{repository}/manifests/sha256:", StringComparison.Ordinal)), "nothing pushed is read back: " + string.Join("\n", requests));
         // The tag is looked up once before it is moved (an unchanged tag is not pushed again).
         Assert.AreEqual(1, manifestReads.Count(l => l.Contains($"/{repository}/manifests/v1 ", StringComparison.Ordinal)), "one look-up of the tag: " + string.Join("\n", requests));
-        // The whole-image scan reads the base image's manifests (its layers are not the build's), each once.
+        // The whole-image scan reads the base image's manifests (its layers are not the build's), each once: its index
+        // by the tag the Dockerfile names once (the build tool's own pull is not this session's), never by its digest.
         var baseReads = manifestReads.Where(l => !l.Contains($"/{repository}/", StringComparison.Ordinal)).ToList();
         Assert.AreEqual(baseReads.Count, baseReads.Distinct(StringComparer.Ordinal).Count(), "a base manifest read twice: " + string.Join("\n", requests));
+        var baseImage = ImageReference.Parse(Environments.BaseImage);
+        Assert.AreEqual(1, baseReads.Count(l => l.Contains($"/{baseImage.Repository}/manifests/{baseImage.Tag} ", StringComparison.Ordinal)), "the base's index read once: " + string.Join("\n", requests));
         Assert.IsTrue(requests.Any(l => l.StartsWith("PUT", StringComparison.Ordinal) && l.EndsWith($"/{repository}/manifests/v1 -> 201", StringComparison.Ordinal)), string.Join("\n", requests));
         Assert.IsTrue(requests.Any(l => l.StartsWith("GET", StringComparison.Ordinal) && l.Contains("/blobs/", StringComparison.Ordinal)), "validation still reads configs and layers from the registry");
 

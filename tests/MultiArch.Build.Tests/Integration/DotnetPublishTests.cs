@@ -8,13 +8,15 @@ using MultiArch.Build.Tests.Infrastructure;
 namespace MultiArch.Build.Tests.Integration;
 
 /// <summary>
-/// The .NET front door with real `dotnet publish` runs: samples/aspnet-app published once for two platforms, staged,
-/// its Dockerfile generated, built with podman (and buildx where present), pushed by digest, validated and tagged;
-/// the host RID with an apphost and self-contained; and publish without ContainerPlatforms left as it was.
-/// The two-platform `dotnet App.dll` publishes still use a stand-in for mcr.microsoft.com/dotnet/aspnet (the real
+/// The .NET front door with real `dotnet publish` runs: samples/aspnet-app with its apphost (the SDK's default) on the
+/// real dotnet/aspnet:10.0 of build/env/dotnet-images.sh, answering HTTP on both platforms, its base image read once;
+/// the sample without an apphost published once for two platforms, staged, its Dockerfile generated, built with podman
+/// (and buildx where present), pushed by digest, validated and tagged; the host RID self-contained; and publish
+/// without ContainerPlatforms left as it was.
+/// The two-platform `dotnet App.dll` publishes (UseAppHost=false) still use a stand-in for dotnet/aspnet (the real
 /// per-platform busybox is `/usr/bin/dotnet`): no linux-arm64 `dotnet` muxer is served here, so the real
-/// dotnet/aspnet:10.0 of build/env/dotnet-images.sh has none for arm64 (its apphost and self-contained apps run on
-/// both platforms: DotnetRuntimeImageTests). Where the real image serves (linux/amd64), it is used.
+/// dotnet/aspnet:10.0 has none for arm64 and the start-up check would rightly refuse `dotnet App.dll` there
+/// (MULTIARCH5027). Where the real image serves (linux/amd64), it is used.
 /// </summary>
 [ServiceTestClass]
 public sealed class DotnetPublishTests
@@ -79,6 +81,7 @@ public sealed class DotnetPublishTests
         string[] properties =
         [
             "-p:ContainerPlatforms=\"linux/amd64;linux/arm64\"",
+            "-p:UseAppHost=false", // `dotnet aspnet-app.dll`: one publish for both platforms, on the stand-in (see above)
             $"-p:ContainerCli={cli}",
             $"-p:ContainerBaseImage={await StandIn.Value}",
             $"-p:ContainerRegistry={Environments.Registry}",
@@ -86,6 +89,79 @@ public sealed class DotnetPublishTests
             $"-p:ContainerRepository={repository}",
         ];
         return (project, repository, properties);
+    }
+
+    /// <summary>
+    /// The sample as it is (an apphost, framework-dependent) on the real dotnet/aspnet:10.0 for linux/amd64 and
+    /// linux/arm64: the start-up check follows each apphost to the image's runtime, and each platform's container
+    /// answers /healthz (arm64 under QEMU). The base image's index is read once per publish, by its tag, before anything
+    /// is compiled: the generated FROM is pinned to that digest (so podman builds on exactly that image) and the
+    /// validation's scan reads the base by digest from the build's session. A second publish keeps the Dockerfile as it
+    /// was and reads the index once again (the tag may have moved), and nothing else.
+    /// </summary>
+    [TestMethod]
+    [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.Emulation, RequiresAttribute.DotnetImages)]
+    public async Task The_sample_with_its_apphost_answers_on_the_real_aspnet_image_and_its_base_index_is_read_once()
+    {
+        var project = await ThrowAwayProject.SampleAsync("aspnet-app");
+        var repository = $"h-dotnet/aspnet{Guid.NewGuid():N}"[..26];
+        string[] arguments =
+        [
+            "publish", project.ProjectFile, "-c", "Release", "-nodeReuse:false", "-v:d",
+            "-p:ContainerPlatforms=\"linux/amd64;linux/arm64\"", "-p:ContainerCli=podman", $"-p:ContainerBaseImage={Environments.DotnetAspnetImage}",
+            $"-p:ContainerRegistry={Environments.Registry}", $"-p:ContainerInsecureRegistries={Environments.Registry}", $"-p:ContainerRepository={repository}",
+            "-p:ContainerSmokeTestUrl=http://localhost:8080/healthz", "-p:ContainerSmokeTestTimeout=180",
+        ];
+        var baseImage = ImageReference.Parse(Environments.DotnetAspnetImage);
+        using var client = new RegistryClient(Environments.Registry);
+        var baseIndex = (await client.GetManifestAsync(baseImage.Repository, baseImage.Reference, default)).Digest;
+        var pinned = $"{baseImage.Registry}/{baseImage.Repository}@{baseIndex}";
+
+        var first = await project.DotnetAsync(arguments);
+
+        Assert.AreEqual(0, first.ExitCode, first.Describe());
+        var dockerfilePath = Path.Combine(project.Directory, "obj", "multiarch", "Dockerfile");
+        var dockerfile = File.ReadAllText(dockerfilePath);
+        StringAssert.Contains(dockerfile, $"\n# {Environments.DotnetAspnetImage}, resolved before the build and pinned to its digest: what is built is the base that was checked\nFROM {pinned}\n", dockerfile);
+        StringAssert.Contains(dockerfile, "ENTRYPOINT [\"./aspnet-app\"]\n");
+        StringAssert.Contains(first.Output, $"Pinned the base image in {dockerfilePath}: FROM {pinned}", first.Describe());
+        StringAssert.Contains(first.Output, "publishing per RID in parallel: linux-x64, linux-arm64, reusing the IL compiled once", first.Describe());
+        foreach (var platform in new[] { "linux/amd64", "linux/arm64" })
+        {
+            StringAssert.Contains(first.Output, $"Start-up check {platform}: the .NET host of /app/aspnet-app resolves: /usr/share/dotnet/host/fxr/", first.Describe());
+        }
+
+        StringAssert.Contains(first.Output, "Smoke run linux/amd64 (native): HTTP 200 from http://localhost:8080/healthz in ", first.Describe());
+        StringAssert.Contains(first.Output, "Smoke run linux/arm64 (emulated (qemu-aarch64 via binfmt_misc)): HTTP 200 from http://localhost:8080/healthz in ", first.Describe());
+        AssertBaseIndexReadOnce(first, baseImage, baseIndex, scanned: true);
+
+        var written = File.GetLastWriteTimeUtc(dockerfilePath);
+        var second = await project.DotnetAsync(arguments);
+
+        Assert.AreEqual(0, second.ExitCode, second.Describe());
+        StringAssert.Contains(second.Output, "Up to date: nothing that goes into the image changed since the last build", second.Describe());
+        StringAssert.Contains(second.Output, "not validated again", second.Describe());
+        Assert.AreEqual(dockerfile, File.ReadAllText(dockerfilePath));
+        Assert.AreEqual(written, File.GetLastWriteTimeUtc(dockerfilePath), "an unchanged project keeps an unchanged Dockerfile, pin included");
+        AssertBaseIndexReadOnce(second, baseImage, baseIndex, scanned: false);
+    }
+
+    /// <summary>
+    /// From the build's request log (-v:d): the base's index asked for by its tag exactly once, never by its digest (the
+    /// session has it), and every other manifest of the base (the scan's per-platform ones) at most once.
+    /// </summary>
+    private static void AssertBaseIndexReadOnce(CliResult result, ImageReference baseImage, Digest index, bool scanned)
+    {
+        var prefix = $"GET http://{baseImage.Registry}/v2/{baseImage.Repository}/manifests/";
+        var reads = result.Output.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Replace(l.Trim(), @"\s*\(TaskId:\d+\)$", string.Empty))
+            .Where(l => l.Contains(prefix, StringComparison.Ordinal) && l.Contains(" -> ", StringComparison.Ordinal))
+            .Select(l => l[l.IndexOf(prefix, StringComparison.Ordinal)..])
+            .ToList();
+        var log = "base manifest reads:\n" + string.Join("\n", reads);
+        Assert.AreEqual(1, reads.Count(l => l.StartsWith(prefix + baseImage.Tag + " ", StringComparison.Ordinal)), log);
+        Assert.AreEqual(0, reads.Count(l => l.StartsWith(prefix + index + " ", StringComparison.Ordinal)), log);
+        Assert.AreEqual(reads.Count, reads.Distinct(StringComparer.Ordinal).Count(), log);
+        Assert.AreEqual(scanned ? 3 : 1, reads.Count, "the index, and with a validation the scan's two platform manifests: " + log);
     }
 
     [TestMethod]

@@ -44,27 +44,26 @@ public sealed partial class PublishCompileOnceTests
         return (project, repository);
     }
 
-    private static async Task<string[]> PublishArgumentsAsync(ThrowAwayProject project, params string[] extra) =>
+    private static string[] PublishArguments(ThrowAwayProject project, string baseImage, params string[] extra) =>
     [
         "publish", project.ProjectFile, "-c", "Release", "-nodeReuse:false", "-clp:PerformanceSummary",
         $"-p:ContainerRegistry={Environments.Registry}", $"-p:ContainerInsecureRegistries={Environments.Registry}",
-        .. extra.Length > 0 && extra.Any(e => e.StartsWith("-p:ContainerBaseImage=", StringComparison.Ordinal)) ? [] : new[] { $"-p:ContainerBaseImage={await DotnetPublishTests.StandIn.Value}" },
+        $"-p:ContainerBaseImage={baseImage}",
         .. extra,
     ];
 
     [TestMethod]
-    [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.Busybox)]
+    [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.DotnetImages)]
     public async Task Self_contained_ReadyToRun_for_two_platforms_compiles_once_and_a_second_publish_does_nothing()
     {
-        // The stand-in base has no C library: the start-up check of a self-contained apphost would (rightly) refuse it,
-        // so it is off here; the deep check still judges every CPU-specific file of /app for its platform.
+        // On the real dotnet/runtime-deps:10.0 (Debian 12's libraries for each platform): the deep check judges every
+        // CPU-specific file of /app for its platform, and the start-up check resolves each apphost's libraries there.
         var (project, repository) = await ConsoleAppAsync("""
                 <ContainerPlatforms>linux-x64;linux-arm64</ContainerPlatforms>
                 <SelfContained>true</SelfContained>
                 <PublishReadyToRun>true</PublishReadyToRun>
-                <ContainerValidateStartup>false</ContainerValidateStartup>
             """);
-        var arguments = await PublishArgumentsAsync(project, "-v:n");
+        var arguments = PublishArguments(project, Environments.DotnetRuntimeDepsImage, "-v:n");
 
         var first = await project.DotnetAsync(arguments);
 
@@ -81,6 +80,10 @@ public sealed partial class PublishCompileOnceTests
         Assert.AreEqual(0x8664 ^ 0x7B79, PeMachine(Path.Combine(context, "amd64", "app.dll")), "app.dll ReadyToRun for x64");
         var checkedArm64 = Regex.Match(first.Output, @"linux/arm64: (\d+) CPU-specific file\(s\)");
         Assert.IsTrue(checkedArm64.Success && int.Parse(checkedArm64.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 10, first.Describe());
+        foreach (var platform in new[] { "linux/amd64", "linux/arm64" })
+        {
+            StringAssert.Matches(first.Output, new Regex($@"Start-up check {platform}: \S+ can start \(interpreter \S+, \d+ shared libraries resolved\)"), first.Describe());
+        }
 
         var second = await project.DotnetAsync(arguments);
 
@@ -95,7 +98,7 @@ public sealed partial class PublishCompileOnceTests
     }
 
     [TestMethod]
-    [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.Busybox)]
+    [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.DotnetImages)]
     public async Task A_base_image_that_cannot_be_read_or_lacks_a_platform_stops_the_publish_before_any_compile()
     {
         var (project, _) = await ConsoleAppAsync("""
@@ -103,15 +106,15 @@ public sealed partial class PublishCompileOnceTests
                 <UseAppHost>false</UseAppHost>
             """);
 
-        var missing = await project.DotnetAsync(await PublishArgumentsAsync(project, $"-p:ContainerBaseImage={Environments.Registry}/h-publish/no-such-base:1"));
+        var missing = await project.DotnetAsync(PublishArguments(project, $"{Environments.Registry}/h-publish/no-such-base:1"));
 
         Assert.AreNotEqual(0, missing.ExitCode, missing.Describe());
         CollectionAssert.Contains(missing.ErrorCodes.ToList(), "MULTIARCH8040", missing.Describe());
         StringAssert.Contains(missing.Output, "ContainerBaseImage", missing.Describe());
         Assert.AreEqual(0, CompileCount(missing), missing.Describe());
 
-        // The stand-in offers amd64, arm64, arm/v7 and s390x, not riscv64.
-        var lacking = await project.DotnetAsync(await PublishArgumentsAsync(project));
+        // The real dotnet/runtime:10.0 offers linux/amd64 and linux/arm64, not riscv64.
+        var lacking = await project.DotnetAsync(PublishArguments(project, Environments.DotnetRuntimeImage));
 
         Assert.AreNotEqual(0, lacking.ExitCode, lacking.Describe());
         CollectionAssert.Contains(lacking.ErrorCodes.ToList(), "MULTIARCH8041", lacking.Describe());
@@ -123,12 +126,13 @@ public sealed partial class PublishCompileOnceTests
     [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.Busybox)]
     public async Task A_rid_whose_apphost_pack_the_feed_does_not_serve_is_named_before_any_compile()
     {
-        // linux-s390x: the feed serves no Microsoft.NETCore.App.Host.linux-s390x (the stand-in base has linux/s390x).
+        // linux-s390x: the feed serves no Microsoft.NETCore.App.Host.linux-s390x. The stand-in base stays here: the base
+        // is checked before the packs, and no real .NET image has linux/s390x (no s390x runtime pack is served to make one).
         var (project, _) = await ConsoleAppAsync("""
                 <ContainerPlatforms>linux-x64;linux-s390x</ContainerPlatforms>
             """);
 
-        var result = await project.DotnetAsync(await PublishArgumentsAsync(project));
+        var result = await project.DotnetAsync(PublishArguments(project, await DotnetPublishTests.StandIn.Value));
 
         Assert.AreNotEqual(0, result.ExitCode, result.Describe());
         CollectionAssert.Contains(result.ErrorCodes.ToList(), "MULTIARCH8042", result.Describe());

@@ -34,24 +34,18 @@ public sealed class ServerSmokeTestTests
         return repository;
     }
 
-    private static async Task<(CliResult Result, JsonElement Report, string Summary)> SmokeAsync(string tag, string cli, params string[] properties)
+    private static async Task<ValidationRun> SmokeAsync(string tag, string cli, params string[] properties)
     {
         var repository = await Repository.Value;
         var project = await ThrowAwayProject.SdkDoorAsync();
-        var summary = Path.Combine(project.Directory, "step-summary.md");
 
         // -v:m: what a user sees at the default verbosity of dotnet build.
-        var result = await DotnetCli.RunAsync(
-            project.Directory,
-            ["msbuild", project.ProjectFile, "-restore", "-t:ValidateContainerImage", "-nodeReuse:false", "-v:m", $"-p:ContainerImage={Environments.Registry}/{repository}:{tag}", "-p:ContainerPlatforms=\"linux/amd64;linux/arm64\"", $"-p:ContainerCli={cli}", .. properties],
-            new Dictionary<string, string?> { ["GITHUB_STEP_SUMMARY"] = summary });
-        var reportPath = Path.Combine(project.Directory, "obj", "multiarch", "validation.json");
-        var report = File.Exists(reportPath) ? JsonDocument.Parse(await File.ReadAllTextAsync(reportPath)).RootElement.Clone() : default;
-        return (result, report, File.Exists(summary) ? await File.ReadAllTextAsync(summary) : string.Empty);
+        return await ValidationRun.RunAsync(
+            project,
+            ["msbuild", project.ProjectFile, "-restore", "-t:ValidateContainerImage", "-nodeReuse:false", "-v:m", $"-p:ContainerImage={Environments.Registry}/{repository}:{tag}", "-p:ContainerPlatforms=\"linux/amd64;linux/arm64\"", $"-p:ContainerCli={cli}", .. properties]);
     }
 
-    private static JsonElement Smoke(JsonElement report, string platform)
-        => report.GetProperty("smokeTests").EnumerateArray().Single(s => s.GetProperty("platform").GetString() == platform);
+    private static JsonElement Smoke(JsonElement report, string platform) => ValidationRun.Smoke(report, platform);
 
     /// <summary>No container of this test's images is left in the engine, running or stopped.</summary>
     private static async Task AssertNoContainerLeftAsync(string cli, string? repository = null)
@@ -162,17 +156,15 @@ public sealed class ServerSmokeTestTests
         var baseImage = await DebianImages.DotnetDepsBaseAsync($"h-smoke/dotnet-deps{Guid.NewGuid():N}"[..30]);
         var repository = $"h-smoke/aspnet{Guid.NewGuid():N}"[..26];
         var project = await ThrowAwayProject.SampleAsync("aspnet-app");
-        var summary = Path.Combine(project.Directory, "step-summary.md");
-        var result = await DotnetCli.RunAsync(
-            project.Directory,
+        var (result, report, table) = await ValidationRun.RunAsync(
+            project,
             [
                 "publish", project.ProjectFile, "-c", "Release", "-nodeReuse:false", "-v:m",
                 "-p:ContainerPlatforms=\"linux/amd64;linux/arm64\"", "-p:SelfContained=true", "-p:UseAppHost=true", "-p:InvariantGlobalization=true",
                 $"-p:ContainerBaseImage={baseImage}", $"-p:ContainerRegistry={Environments.Registry}", $"-p:ContainerInsecureRegistries={Environments.Registry}",
                 $"-p:ContainerRepository={repository}", "-p:ContainerCli=podman",
                 "-p:ContainerSmokeTestUrl=http://localhost:8080/healthz", "-p:ContainerSmokeTestTimeout=120",
-            ],
-            new Dictionary<string, string?> { ["GITHUB_STEP_SUMMARY"] = summary });
+            ]);
 
         Assert.AreEqual(0, result.ExitCode, result.Describe());
 
@@ -181,7 +173,6 @@ public sealed class ServerSmokeTestTests
         StringAssert.Contains(File.ReadAllText(Path.Combine(project.Directory, "obj", "multiarch", "Dockerfile")), "ENV ASPNETCORE_HTTP_PORTS=8080\nEXPOSE 8080/tcp\n");
         StringAssert.Contains(result.Output, "Smoke run linux/amd64 (native): HTTP 200 from http://localhost:8080/healthz in ", result.Describe());
         StringAssert.Contains(result.Output, "Smoke run linux/arm64 (emulated (qemu-aarch64 via binfmt_misc)): HTTP 200 from http://localhost:8080/healthz in ", result.Describe());
-        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(project.Directory, "obj", "multiarch", "validation.json"))).RootElement;
         foreach (var platform in new[] { "linux/amd64", "linux/arm64" })
         {
             // Kestrel listens on the port the image exposes, on all interfaces (not http://localhost:5000).
@@ -189,7 +180,6 @@ public sealed class ServerSmokeTestTests
             CollectionAssert.Contains(listening, "[::]:8080", platform);
         }
 
-        var table = File.ReadAllText(summary);
         StringAssert.Contains(table, "| `linux/arm64` | emulated (qemu-aarch64 via binfmt_misc) | HTTP 200 (expected 2xx) |", table);
         await AssertNoContainerLeftAsync("podman", repository);
 

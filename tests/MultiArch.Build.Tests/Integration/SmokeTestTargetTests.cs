@@ -12,22 +12,16 @@ namespace MultiArch.Build.Tests.Integration;
 [Requires(RequiresAttribute.Registry, RequiresAttribute.Busybox, RequiresAttribute.DebianPackages, RequiresAttribute.Podman, RequiresAttribute.Emulation)]
 public sealed class SmokeTestTargetTests
 {
-    private static async Task<(CliResult Result, JsonElement Report, string Summary)> SmokeAsync(string tag, params string[] properties)
+    private static async Task<ValidationRun> SmokeAsync(string tag, params string[] properties)
     {
         await DebianImages.PushAllAsync();
         var project = await ThrowAwayProject.SdkDoorAsync();
-        var summary = Path.Combine(project.Directory, "step-summary.md");
-        var result = await DotnetCli.RunAsync(
-            project.Directory,
-            ["msbuild", project.ProjectFile, "-restore", "-t:ValidateContainerImage", "-nodeReuse:false", "-v:n", $"-p:ContainerImage={DebianImages.Reference(tag)}", "-p:ContainerPlatforms=\"linux/amd64;linux/arm64\"", "-p:ContainerSmokeTest=true", "-p:ContainerCli=podman", .. properties],
-            new Dictionary<string, string?> { ["GITHUB_STEP_SUMMARY"] = summary });
-        var reportPath = Path.Combine(project.Directory, "obj", "multiarch", "validation.json");
-        var report = File.Exists(reportPath) ? JsonDocument.Parse(await File.ReadAllTextAsync(reportPath)).RootElement.Clone() : default;
-        return (result, report, File.Exists(summary) ? await File.ReadAllTextAsync(summary) : string.Empty);
+        return await ValidationRun.RunAsync(
+            project,
+            ["msbuild", project.ProjectFile, "-restore", "-t:ValidateContainerImage", "-nodeReuse:false", "-v:n", $"-p:ContainerImage={DebianImages.Reference(tag)}", "-p:ContainerPlatforms=\"linux/amd64;linux/arm64\"", "-p:ContainerSmokeTest=true", "-p:ContainerCli=podman", .. properties]);
     }
 
-    private static JsonElement Smoke(JsonElement report, string platform)
-        => report.GetProperty("smokeTests").EnumerateArray().Single(s => s.GetProperty("platform").GetString() == platform);
+    private static JsonElement Smoke(JsonElement report, string platform) => ValidationRun.Smoke(report, platform);
 
     [TestMethod]
     public async Task Every_platform_runs_and_shows_the_programs_real_output()

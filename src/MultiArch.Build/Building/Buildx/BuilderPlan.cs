@@ -18,6 +18,27 @@ internal sealed record PlannedPlatform(OciPlatform Platform, string? Node, bool 
     public OciPlatform? CompatibleWith { get; init; }
 }
 
+/// <summary>One <c>buildx build</c> run of a plan: the node it goes to and the platforms it builds.</summary>
+internal sealed record NodeInvocation(string Node, IReadOnlyList<OciPlatform> Platforms)
+{
+    /// <summary>
+    /// The runs that build <paramref name="platforms"/>, from the preflight's plan (<see cref="PlannedPlatform.Invocation"/>),
+    /// in plan order. No plan, or one for other platforms (podman, a direct call of the task): one run, as buildx routes it.
+    /// </summary>
+    public static IReadOnlyList<NodeInvocation> Of(IReadOnlyList<PlannedPlatform> planned, IReadOnlyList<OciPlatform> platforms)
+    {
+        var mine = planned.Where(e => platforms.Contains(e.Platform)).ToList();
+        if (mine.Count != platforms.Count)
+        {
+            return [new NodeInvocation(string.Empty, platforms)];
+        }
+
+        return mine.GroupBy(e => e.Invocation)
+            .Select(g => new NodeInvocation(g.First().Node ?? string.Empty, g.Select(e => e.Platform).ToList()))
+            .ToList();
+    }
+}
+
 /// <summary>
 /// Which node of a builder builds each platform, and whether natively or under emulation, decided as buildx
 /// decides it (build/driver.go, <c>nodeResolver.Resolve</c>): first every platform is looked up among the

@@ -12,6 +12,14 @@ namespace MultiArch.Build.Building;
 /// s3/azblob <c>name=N</c> → <c>N-linux-arm64</c> (no name: <c>buildkit</c>); local <c>src</c>/<c>dest</c> → <c>DIR/linux-arm64</c>;
 /// inline and unknown exporters are left as they are. Pure.
 /// </summary>
+/// <summary>The cache specs as the user wrote them, and whether each platform gets a cache of its own.</summary>
+internal sealed record CacheSpecs(IReadOnlyList<string> From, IReadOnlyList<string> To, bool PerPlatform)
+{
+    public IReadOnlyList<string> FromFor(IReadOnlyList<OciPlatform> platforms) => CacheScopes.Expand(From, platforms, PerPlatform);
+
+    public IReadOnlyList<string> ToFor(IReadOnlyList<OciPlatform> platforms) => CacheScopes.Expand(To, platforms, PerPlatform);
+}
+
 internal static class CacheScopes
 {
     public const string PlatformToken = "{platform}";

@@ -111,6 +111,31 @@ public sealed class BuildStampTests
         Assert.IsNull(BuildStamp.Read(path));
     }
 
+    /// <summary>
+    /// A stamp cut short anywhere (a build killed while a non-atomic copy or write of it ran) is never read as a
+    /// finished build's: every prefix but the whole text is refused, so the next build runs.
+    /// </summary>
+    [TestMethod]
+    public void A_stamp_cut_short_anywhere_is_not_read()
+    {
+        var (dir, request) = Context();
+        var stamp = Describe(request).WithResult(new StampResult(BuildOutputKind.Archive, request.ArchivePath!, "sha256:" + new string('a', 64), [("linux/amd64", "sha256:" + new string('b', 64)), ("linux/arm64", "sha256:" + new string('c', 64))]));
+        var text = stamp.Format();
+        var path = Path.Combine(dir, "cut.stamp");
+
+        for (var length = 0; length < text.Length - 1; length++)
+        {
+            File.WriteAllText(path, text[..length]);
+            Assert.IsNull(BuildStamp.Read(path), $"read as a stamp when cut after {length} of {text.Length} characters: ...{text[Math.Max(0, length - 40)..length]}");
+        }
+
+        // Only the last newline may be missing: the stamp is whole.
+        File.WriteAllText(path, text[..^1]);
+        Assert.AreEqual(2, BuildStamp.Read(path)!.Result!.Platforms.Count);
+        File.WriteAllText(path, text);
+        Assert.IsNull(BuildStamp.Read(path)!.Difference(stamp));
+    }
+
     [TestMethod]
     public void Dockerignore_excludes_as_buildkit_does()
     {

@@ -93,6 +93,42 @@ public sealed class ArchitectureFlowRuleTests
         Assert.AreEqual(string.Empty, Codes(findings.Where(f => f.Code == "MULTIARCH2019")), string.Join("\n", findings));
     }
 
+    /// <summary>
+    /// A $BUILDPLATFORM stage may download tools to build portable things: what the image copies from it then holds no
+    /// program for the build machine, and MULTIARCH2019 stays quiet (the tool ran where it should, on the build machine).
+    /// </summary>
+    [TestMethod]
+    // A Java agent JAR (the OpenTelemetry pattern), downloaded and copied as is.
+    [DataRow("FROM --platform=$BUILDPLATFORM alpine:3.20 AS agent\nARG OTEL_VERSION=2.4.0\nRUN apk add --no-cache curl && mkdir -p /otel && curl -fsSL -o /otel/opentelemetry-javaagent.jar https://github.com/open-telemetry/opentelemetry-java-instrumentation/releases/download/v${OTEL_VERSION}/opentelemetry-javaagent.jar\nFROM eclipse-temurin:21-jre\nCOPY --from=agent /otel/opentelemetry-javaagent.jar /otel/opentelemetry-javaagent.jar\nCOPY target/app.jar /app.jar\nENTRYPOINT [\"java\", \"-javaagent:/otel/opentelemetry-javaagent.jar\", \"-jar\", \"/app.jar\"]\n")]
+    // node_modules of a pure-JavaScript app, installed with pnpm fetched by its install script.
+    [DataRow("FROM --platform=$BUILDPLATFORM node:20-slim AS deps\nRUN apt-get update && apt-get install -y curl && curl -fsSL https://get.pnpm.io/install.sh | env PNPM_VERSION=9.1.0 sh -\nENV PATH=/root/.local/share/pnpm:$PATH\nWORKDIR /app\nCOPY package.json pnpm-lock.yaml ./\nRUN pnpm install --prod --frozen-lockfile\nFROM node:20-slim\nWORKDIR /app\nCOPY --from=deps /app/node_modules ./node_modules\nCOPY . .\nCMD [\"node\", \"server.js\"]\n")]
+    // A framework-dependent .NET publish (no RID, no apphost), with the SDK installed by dotnet-install.sh.
+    [DataRow("FROM --platform=$BUILDPLATFORM debian:12 AS build\nRUN apt-get update && apt-get install -y curl libicu72 && curl -sSL https://dot.net/v1/dotnet-install.sh | bash /dev/stdin --channel 8.0 --install-dir /usr/share/dotnet\nENV PATH=/usr/share/dotnet:$PATH\nWORKDIR /src\nCOPY . .\nRUN dotnet publish Api.csproj -c Release -o /app/publish -p:UseAppHost=false\nFROM mcr.microsoft.com/dotnet/aspnet:8.0\nWORKDIR /app\nCOPY --from=build /app/publish .\nENTRYPOINT [\"dotnet\", \"Api.dll\"]\n")]
+    // A static site: hugo for the build machine (a literal amd64, rightly) renders public/, which nginx serves.
+    [DataRow("FROM --platform=$BUILDPLATFORM debian:12-slim AS site\nARG HUGO_VERSION=0.125.4\nRUN apt-get update && apt-get install -y wget ca-certificates && wget -qO- https://github.com/gohugoio/hugo/releases/download/v${HUGO_VERSION}/hugo_extended_${HUGO_VERSION}_linux-amd64.tar.gz | tar -xz -C /usr/local/bin hugo\nWORKDIR /src\nCOPY . .\nRUN hugo --minify\nFROM nginx:1.27-alpine\nCOPY --from=site /src/public /usr/share/nginx/html\n")]
+    // go mod download and a git clone of scripts next to a yq the build machine runs to render the config.
+    [DataRow("FROM --platform=$BUILDPLATFORM golang:1.23 AS prep\nRUN curl -fsSLo /usr/local/bin/yq https://github.com/mikefarah/yq/releases/download/v4.44.1/yq_linux_amd64 && chmod +x /usr/local/bin/yq\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nRUN git clone --depth 1 https://github.com/example/ops-scripts /ops\nCOPY config.tmpl.yaml .\nRUN mkdir /rendered && yq '.env = \"prod\"' config.tmpl.yaml > /rendered/config.yaml\nFROM alpine:3.20\nCOPY --from=prep /ops/bin /ops\nCOPY --from=prep /rendered /etc/app\n")]
+    // Helm charts pulled with a helm installed by get-helm-3: the charts are copied, not helm.
+    [DataRow("FROM --platform=$BUILDPLATFORM alpine:3.20 AS charts\nRUN apk add --no-cache curl bash openssl && curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash\nRUN helm pull oci://registry-1.docker.io/bitnamicharts/redis --version 19.5.0 --untar -d /charts\nFROM alpine:3.20\nCOPY --from=charts /charts /charts\n")]
+    public void Build_platform_downloads_whose_copies_are_portable_are_not_reported(string dockerfile)
+    {
+        var findings = Analyze(dockerfile);
+        Assert.AreEqual(string.Empty, Codes(findings.Where(f => f.Code == "MULTIARCH2019")), string.Join("\n", findings));
+    }
+
+    /// <summary>The failures stay reported when the image copies the tool itself: helm, kubectl, kustomize, crictl.</summary>
+    [TestMethod]
+    [DataRow("FROM --platform=$BUILDPLATFORM alpine:3.20 AS charts\nRUN apk add --no-cache curl bash openssl && curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash\nRUN helm pull oci://registry-1.docker.io/bitnamicharts/redis --version 19.5.0 --untar -d /charts\nFROM alpine:3.20\nCOPY --from=charts /charts /charts\nCOPY --from=charts /usr/local/bin/helm /usr/local/bin/helm\n", "MULTIARCH2019@2", "line 6")]
+    [DataRow("FROM --platform=$BUILDPLATFORM alpine:3.20 AS tools\nARG KUBECTL_VERSION=v1.30.2\nRUN apk add --no-cache curl && curl -fsSLo /tmp/kubectl https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/amd64/kubectl && install -m 0755 /tmp/kubectl /opt/tools/kubectl\nFROM alpine:3.20\nCOPY --from=tools /opt/tools/kubectl /usr/local/bin/kubectl\n", "MULTIARCH2019@3", "line 5")]
+    [DataRow("FROM --platform=$BUILDPLATFORM alpine:3.20 AS tools\nRUN apk add --no-cache curl bash\nWORKDIR /tools\nRUN curl -s https://raw.githubusercontent.com/kubernetes-sigs/kustomize/master/hack/install_kustomize.sh | bash\nFROM alpine:3.20\nCOPY --from=tools /tools/kustomize /usr/local/bin/kustomize\n", "MULTIARCH2019@4", "line 6")]
+    [DataRow("FROM --platform=$BUILDPLATFORM alpine:3.20 AS dl\nADD https://github.com/kubernetes-sigs/cri-tools/releases/download/v1.30.0/crictl-v1.30.0-linux-amd64.tar.gz /crictl.tgz\nFROM alpine:3.20\nCOPY --from=dl /crictl.tgz /tmp/\nRUN tar -C /usr/local/bin -xzf /tmp/crictl.tgz && rm /tmp/crictl.tgz\n", "MULTIARCH2019@2", "line 4")]
+    public void Build_platform_tools_copied_into_the_image_are_still_reported(string dockerfile, string expected, string named)
+    {
+        var findings = Analyze(dockerfile).Where(f => f.Code == "MULTIARCH2019").ToList();
+        Assert.AreEqual(expected, Codes(findings), string.Join("\n", findings));
+        StringAssert.Contains(findings.Single().Message, named);
+    }
+
     [TestMethod]
     // 2020: the case, with ';' and on lines of a heredoc script.
     [DataRow(Go + "RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH && go build -o /out/app .\n" + Final, "MULTIARCH2020@3", "'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH' is a statement of its own (followed by '&&')")]
@@ -133,6 +169,10 @@ public sealed class ArchitectureFlowRuleTests
     [DataRow("FROM node:20\nRUN yarn add --cpu=arm64 sharp\n", "MULTIARCH2021@2", "--cpu=arm64")]
     [DataRow("FROM python:3.12\nRUN pip download --only-binary=:all: --platform manylinux2014_x86_64 -d /wheels -r requirements.txt\n", "MULTIARCH2021@2", "manylinux2014_x86_64")]
     [DataRow("FROM python:3.12\nARG WHEEL_PLATFORM=manylinux2014_aarch64\nRUN pip install --platform $WHEEL_PLATFORM --target /deps -r requirements.txt\n", "MULTIARCH2021@3", "aarch64")]
+    // A platform package installed by name (msaad00/agent-bom before d42e2f1; sharp's and esbuild's scoped packages).
+    [DataRow("FROM node:22-bookworm-slim AS deps\nRUN npm install --no-save --ignore-scripts lightningcss-linux-x64-gnu@1.32.0\nFROM node:22-bookworm-slim\nCOPY --from=deps /app/node_modules ./node_modules\n", "MULTIARCH2021@2", "'lightningcss-linux-x64-gnu@1.32.0'")]
+    [DataRow("FROM node:20-alpine\nRUN npm install --force @img/sharp-linuxmusl-arm64\n", "MULTIARCH2021@2", "@img/sharp-linuxmusl-arm64")]
+    [DataRow("FROM node:20\nRUN pnpm add -D @esbuild/linux-x64\n", "MULTIARCH2021@2", "@esbuild/linux-x64")]
     public void Package_manager_architecture_flags_are_reported(string dockerfile, string expected, string named)
     {
         var findings = Analyze(dockerfile);
@@ -145,6 +185,10 @@ public sealed class ArchitectureFlowRuleTests
     [DataRow("FROM --platform=$BUILDPLATFORM node:20 AS build\nARG TARGETARCH\nRUN case \"$TARGETARCH\" in amd64) A=x64 ;; *) A=$TARGETARCH ;; esac && npm ci --arch=$A\nFROM node:20-slim\nCOPY --from=build /app /app\n", Two)]
     [DataRow("FROM python:3.12\nARG TARGETARCH\nARG WHEEL=manylinux2014_${TARGETARCH}\nRUN pip download --platform $WHEEL -d /wheels -r requirements.txt\n", Two)]
     [DataRow("FROM node:20\nRUN npm ci --arch=x64\n", "linux/amd64")]
+    // The platform package chosen from $TARGETARCH, or named in a string that is no npm argument.
+    [DataRow("FROM node:22-bookworm-slim\nARG TARGETARCH\nRUN case \"${TARGETARCH:-amd64}\" in amd64) pkg=\"lightningcss-linux-x64-gnu@1.32.0\" ;; arm64) pkg=\"lightningcss-linux-arm64-gnu@1.32.0\" ;; esac; npm install --no-save \"$pkg\"\n", Two)]
+    [DataRow("FROM node:20\nRUN npm install && echo 'skip optional linux-x64 bindings' && npm ls\n", Two)]
+    [DataRow("FROM node:20\nRUN npm install @img/sharp-linux-x64\n", "linux/amd64")]
     public void Package_manager_flags_from_the_target_are_not_reported(string dockerfile, string platforms)
     {
         var findings = Analyze(dockerfile, platforms);

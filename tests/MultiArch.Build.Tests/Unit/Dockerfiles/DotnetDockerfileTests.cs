@@ -114,4 +114,25 @@ public sealed class DotnetDockerfileTests
         StringAssert.Contains(DotnetDockerfile.Generate(spec), "WORKDIR /app\nENV ASPNETCORE_HTTP_PORTS=8080;8081\nEXPOSE 8080/tcp\nEXPOSE 9000/udp\nEXPOSE 8081/tcp\n");
         Assert.IsFalse(DotnetDockerfile.Generate(spec with { AspNetCore = false }).Contains("ASPNETCORE", StringComparison.Ordinal));
     }
+
+    [TestMethod]
+    public void The_base_is_pinned_to_its_digest_with_its_name_kept_and_a_new_digest_replaces_the_old_pin()
+    {
+        const string name = "127.0.0.1:5000/dotnet/aspnet:10.0";
+        var generated = DotnetDockerfile.Generate(new DotnetDockerfileSpec { BaseImage = name, AssemblyName = "web", TargetFileName = "web.dll", AppHost = true });
+        var digest1 = "127.0.0.1:5000/dotnet/aspnet@sha256:" + new string('1', 64);
+        var digest2 = "127.0.0.1:5000/dotnet/aspnet@sha256:" + new string('2', 64);
+
+        var pinned = DotnetDockerfile.PinBaseImage(generated, name, digest1);
+
+        StringAssert.Contains(pinned, $"\n# {name}, resolved before the build and pinned to its digest: what is built is the base that was checked\nFROM {digest1}\nARG TARGETPLATFORM\n");
+        Assert.IsFalse(pinned.Contains("FROM " + name, StringComparison.Ordinal), pinned);
+        Assert.AreEqual(generated, DotnetDockerfile.Unpin(pinned));
+        Assert.AreEqual(generated, DotnetDockerfile.Unpin(generated), "an unpinned Dockerfile is left as it is");
+        Assert.AreEqual(pinned, DotnetDockerfile.PinBaseImage(pinned, name, digest1), "pinned again to the same digest: the same text");
+        var repinned = DotnetDockerfile.PinBaseImage(pinned, name, digest2);
+        StringAssert.Contains(repinned, "FROM " + digest2 + "\n");
+        Assert.IsFalse(repinned.Contains(digest1, StringComparison.Ordinal), repinned);
+        Assert.AreEqual(generated, DotnetDockerfile.PinBaseImage(generated, "127.0.0.1:5000/other:1", digest1), "another base's name: nothing to pin");
+    }
 }
