@@ -37,6 +37,12 @@ public sealed class InProcessAssemblyTests
         StringAssert.Contains(assembled.Output, "X64", "the app ran on linux/amd64");
         Assert.IsTrue(await Environments.TagExistsAsync(repository, "v1"), "tagged after validation");
 
+        var again = await project.DotnetAsync([.. common, "-p:ContainerSmokeTest=true"]);
+
+        Assert.AreEqual(0, again.ExitCode, again.Describe());
+        StringAssert.Contains(again.Output, "Up to date", "nothing changed: the assembled image is still in the registry");
+        Assert.IsFalse(again.Output.Contains("Assembled 2 platform", StringComparison.Ordinal), again.Describe());
+
         var built = await project.DotnetAsync([.. common, "-p:ContainerCli=podman", $"-p:ContainerRepository={repository}-podman"]);
 
         Assert.AreEqual(0, built.ExitCode, built.Describe());
