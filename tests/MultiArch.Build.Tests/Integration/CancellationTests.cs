@@ -28,6 +28,9 @@ public sealed partial class CancellationTests
     /// <summary>How long a SIGKILLed process tree may take to be gone (the kernel reaps it; a loaded machine is slow to).</summary>
     private static readonly TimeSpan KillBound = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long the publish after the killed one may take (its RUN step sleeps 30 s; then push, validation, tag).</summary>
+    private static readonly TimeSpan RerunBound = TimeSpan.FromMinutes(15);
+
     public TestContext TestContext { get; set; } = null!;
 
     [TestMethod]
@@ -134,7 +137,18 @@ public sealed partial class CancellationTests
             Assert.IsFalse(File.Exists(stamp + ".new"), "the killed build left a half-written stamp");
             Assert.IsFalse(await Environments.TagExistsAsync(repository, "v1"), "the killed build moved a tag");
 
-            var again = await project.DotnetAsync(publish);
+            CliResult again;
+            using (var bound = new CancellationTokenSource(RerunBound))
+            {
+                try
+                {
+                    again = await DotnetCli.RunAsync(project.Directory, publish, null, bound.Token);
+                }
+                catch (OperationCanceledException) when (bound.IsCancellationRequested)
+                {
+                    throw new AssertFailedException($"the publish after the killed one had not finished after {RerunBound} (load average {LoadAverage()}); processes: {Ps()}");
+                }
+            }
 
             Assert.AreEqual(0, again.ExitCode, again.Describe());
             Assert.IsFalse(again.Output.Contains("Up to date", StringComparison.Ordinal), again.Describe());
