@@ -7,8 +7,11 @@ namespace MultiArch.Build.Building;
 /// <summary>One input of a build: a key (<c>platforms</c>, <c>context/watches.yaml</c>) and the value it had.</summary>
 internal sealed record StampInput(string Key, string Value);
 
-/// <summary>What a build made: where the image is and, per platform, its manifest digest.</summary>
-internal sealed record StampResult(BuildOutputKind Output, string Image, string Digest, IReadOnlyList<(string Platform, string ManifestDigest)> Platforms);
+/// <summary>
+/// What a build made: where the image is and, per platform, its manifest digest; for an archive, its size and time
+/// when written (<see cref="BuildUpToDate.ArchiveFingerprint"/>); the platforms the preflight found native.
+/// </summary>
+internal sealed record StampResult(BuildOutputKind Output, string Image, string Digest, IReadOnlyList<(string Platform, string ManifestDigest)> Platforms, string? ArchiveFile = null, string? NativePlatforms = null);
 
 /// <summary>
 /// What the last build was made of and what it made (<c>obj/multiarch/build.stamp</c>): every input that can
@@ -169,6 +172,16 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
             {
                 text.Append("result\tplatform\t").Append(platform).Append('\t').Append(manifest).Append('\n');
             }
+
+            if (result.ArchiveFile is { } archiveFile)
+            {
+                text.Append("result\tarchive-file\t").Append(archiveFile).Append('\n');
+            }
+
+            if (result.NativePlatforms is { } native)
+            {
+                text.Append("result\tnative\t").Append(native).Append('\n');
+            }
         }
 
         return text.Append(Trailer).Append('\n').ToString();
@@ -190,7 +203,7 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
 
         var inputs = new List<StampInput>();
         BuildOutputKind? output = null;
-        string? image = null, digest = null;
+        string? image = null, digest = null, archiveFile = null, native = null;
         var platforms = new List<(string, string)>();
         foreach (var line in lines[1..^1])
         {
@@ -212,12 +225,18 @@ internal sealed record BuildStamp(IReadOnlyList<StampInput> Inputs, StampResult?
                 case ["result", "platform", var platform, var manifest]:
                     platforms.Add((platform, manifest));
                     break;
+                case ["result", "archive-file", var value]:
+                    archiveFile = value;
+                    break;
+                case ["result", "native", var value]:
+                    native = value;
+                    break;
                 default:
                     return null;
             }
         }
 
-        var result = output is { } o && image is not null && digest is not null ? new StampResult(o, image, digest, platforms) : null;
+        var result = output is { } o && image is not null && digest is not null ? new StampResult(o, image, digest, platforms, archiveFile, native) : null;
         return new BuildStamp(inputs, result);
     }
 

@@ -108,16 +108,7 @@ internal sealed class RegistryClient : IDisposable
         }
 
         using var response = await SendAsync(
-            () =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Get, $"v2/{repository}/manifests/{reference}");
-                foreach (var type in MediaTypes.ManifestAccept)
-                {
-                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
-                }
-
-                return request;
-            },
+            () => ManifestRequest(HttpMethod.Get, repository, reference),
             what,
             Scope(repository, push: false),
             cancellationToken).ConfigureAwait(false);
@@ -162,6 +153,32 @@ internal sealed class RegistryClient : IDisposable
         var result = new ManifestResponse(content, mediaType, requested ?? computed);
         Remember(repository, result);
         return result;
+    }
+
+    /// <summary>
+    /// The digest a tag or digest names now, from one HEAD request (the registry's <c>Docker-Content-Digest</c>), or
+    /// null when the repository has no such manifest. A registry that sends no digest header is asked with a GET.
+    /// </summary>
+    public async Task<Digest?> ResolveManifestAsync(string repository, string reference, CancellationToken cancellationToken)
+    {
+        var what = $"manifest {repository}:{reference}".Replace(":sha", "@sha", StringComparison.Ordinal);
+        using var response = await SendAsync(
+            () => ManifestRequest(HttpMethod.Head, repository, reference),
+            what,
+            Scope(repository, push: false),
+            cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        await EnsureSuccessAsync(response, what).ConfigureAwait(false);
+        if (response.Headers.TryGetValues("Docker-Content-Digest", out var values) && Digest.TryParse(values.FirstOrDefault(), out var digest))
+        {
+            return digest;
+        }
+
+        return (await GetManifestAsync(repository, reference, cancellationToken).ConfigureAwait(false)).Digest;
     }
 
     /// <summary>A blob as a stream that verifies digest and size as it is read to the end.</summary>
@@ -308,6 +325,17 @@ internal sealed class RegistryClient : IDisposable
     public void Dispose()
     {
         _http.Dispose();
+    }
+
+    private static HttpRequestMessage ManifestRequest(HttpMethod method, string repository, string reference)
+    {
+        var request = new HttpRequestMessage(method, $"v2/{repository}/manifests/{reference}");
+        foreach (var type in MediaTypes.ManifestAccept)
+        {
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+        }
+
+        return request;
     }
 
     private static string Scope(string repository, bool push) => $"repository:{repository}:{(push ? "pull,push" : "pull")}";

@@ -8,9 +8,43 @@ namespace MultiArch.Build.Tasks;
 /// </summary>
 public sealed partial class BuildContainerImage
 {
-    /// <summary>The CLI the preflight chose: <c>docker</c> or <c>podman</c>.</summary>
-    [Required]
+    /// <summary>The CLI the preflight chose: <c>docker</c> or <c>podman</c> (with <see cref="UpToDateOnly"/>: ignored, the stamp's).</summary>
     public string Cli { get; set; } = "";
+
+    /// <summary>
+    /// Decide only, before the preflight: when the last build's image is still good, say so and set the outputs (the
+    /// CLI, builder and native platforms the last build used included) without starting any tool; otherwise set
+    /// <see cref="NotUpToDateReason"/> and do nothing else.
+    /// </summary>
+    public bool UpToDateOnly { get; set; }
+
+    /// <summary>Why the build must run, as the <see cref="UpToDateOnly"/> call found it: given to the build, it is not asked again.</summary>
+    [Output]
+    public string NotUpToDateReason { get; set; } = "";
+
+    /// <summary><c>ContainerCli</c> as the user set it (what the preflight chooses from): a stamp input.</summary>
+    public string RequestedCli { get; set; } = "";
+
+    /// <summary><c>ContainerBuilder</c> as the user set it: a stamp input.</summary>
+    public string RequestedBuilder { get; set; } = "";
+
+    /// <summary><c>ContainerCreateBuilder</c>: a stamp input.</summary>
+    public bool CreateBuilder { get; set; }
+
+    /// <summary>The platforms the preflight found native (comma-joined): recorded in the stamp for an up-to-date build's emulation checks.</summary>
+    public string NativePlatforms { get; set; } = "";
+
+    /// <summary>Up to date: the CLI the last build used.</summary>
+    [Output]
+    public string UsedCli { get; private set; } = "";
+
+    /// <summary>Up to date: the builder the last build used.</summary>
+    [Output]
+    public string UsedBuilder { get; private set; } = "";
+
+    /// <summary>Up to date: the platforms the last build's preflight found native.</summary>
+    [Output]
+    public string UsedNativePlatforms { get; private set; } = "";
 
     /// <summary>The builder the preflight chose (<c>--builder</c>); empty: buildx's current one.</summary>
     public string Builder { get; set; } = "";

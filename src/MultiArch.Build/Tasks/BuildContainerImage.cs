@@ -19,6 +19,22 @@ public sealed partial class BuildContainerImage : MultiArchTask
     protected override async System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
     {
         var cli = Cli.Trim().Equals("podman", StringComparison.OrdinalIgnoreCase) ? ContainerCliKind.Podman : ContainerCliKind.Docker;
+        var builder = TaskInputs.Text(Builder);
+        var stampPath = TaskInputs.Text(StampFile);
+        var previous = stampPath is null ? null : BuildStamp.Read(stampPath);
+        if (UpToDateOnly)
+        {
+            // Before the preflight: the CLI and builder are the last build's, if the user still asks for them the same
+            // way (the selection is a stamp input); no stamp, no earlier choice: the build decides after the preflight.
+            if (!Incremental || BuildUpToDate.Stamped(previous) is not { } stamped)
+            {
+                NotUpToDateReason = Strings.StampNoEarlierBuild;
+                return;
+            }
+
+            (cli, builder) = stamped;
+        }
+
         var address = TaskInputs.Registry(Registry);
         var registry = address?.Host;
         var registryOptions = TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout, address);
@@ -64,7 +80,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
             Target = TaskInputs.Text(Target),
             Network = TaskInputs.Text(Network),
             NamedContexts = NamedContexts.Select(c => new KeyValuePair<string, string>(c.ItemSpec, Path.GetFullPath(c.GetMetadata("Path")))).ToList(),
-            Builder = TaskInputs.Text(Builder),
+            Builder = builder,
             BuildArgs = BuildArgs.Select(a => new KeyValuePair<string, string>(a.ItemSpec, a.GetMetadata("Value"))).ToList(),
             Labels = BuildCommands.StandardLabels(ImageVersion, SourceUrl, Revision, epoch is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null, Title, Description)
                 .Concat(Labels.Select(l => new KeyValuePair<string, string>(l.ItemSpec, l.GetMetadata("Value"))))
@@ -94,18 +110,60 @@ public sealed partial class BuildContainerImage : MultiArchTask
         Directory.CreateDirectory(intermediate);
 
         KeepOutOfLogs(request.SensitiveValues);
-        foreach (var secret in request.BuildArgs.Where(a => BuildRequest.IsSensitiveName(a.Key)).Select(a => a.Key).Distinct(StringComparer.Ordinal))
+        foreach (var secret in request.BuildArgs.Where(a => BuildRequest.IsSensitiveName(a.Key) && TaskInputs.Text(NotUpToDateReason) is null).Select(a => a.Key).Distinct(StringComparer.Ordinal))
         {
             LogDiagnostic(Diagnostics.Diagnostic.Warning(nameof(Strings.SecretBuildArg), secret));
         }
 
-        var stampPath = TaskInputs.Text(StampFile);
-        var previous = stampPath is null ? null : BuildStamp.Read(stampPath);
         var stamp = stampPath is null
             ? null
             : BuildStamp.Describe(cli, request, new[] { intermediate, request.ArchivePath, stampPath, stampPath + ".new" }.OfType<string>().ToList(), AdditionalInputs.Select(i => i.GetMetadata("FullPath")).ToList(), previous);
+        stamp = stamp is null ? null : stamp with { Inputs = [.. BuildUpToDate.Selection(RequestedCli, RequestedBuilder, CreateBuilder, Environment.GetEnvironmentVariable), .. stamp.Inputs] };
 
-        var described = stamp is not null && Incremental ? await UpToDateAsync(stamp, previous, request, registryOptions, cancellationToken) : null;
+        var pendingTags = output == BuildOutputKind.Push && !request.TagAtBuild ? tags.DefaultIfEmpty("latest").ToList() : request.TagAtBuild ? tags : [];
+        UpToDateDecision? decision = null;
+        if (TaskInputs.Text(NotUpToDateReason) is { } decided)
+        {
+            // Decided before the preflight (UpToDateOnly): not asked again.
+            Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.BuildNotUpToDate), decided);
+        }
+        else if (stamp is not null && Incremental)
+        {
+            decision = await BuildUpToDate.DecideAsync(stamp, previous, request, pendingTags, ResultProbe(request, registryOptions), cancellationToken);
+            if (!decision.UpToDate)
+            {
+                if (UpToDateOnly)
+                {
+                    NotUpToDateReason = decision.Reason;
+                    return;
+                }
+
+                Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.BuildNotUpToDate), decision.Reason);
+            }
+        }
+        else if (UpToDateOnly)
+        {
+            NotUpToDateReason = Strings.StampNoEarlierBuild;
+            return;
+        }
+
+        var described = decision?.Result is { } kept && Digest.TryParse(kept.Digest, out var keptDigest)
+            ? new ImageDescription(kept.Image, keptDigest.Value, kept.Platforms.Select(p => new ImagePlatformEntry(p.Platform, p.ManifestDigest)).ToList())
+            : null;
+        if (described is not null)
+        {
+            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.BuildUpToDate), described.Image, StampFile);
+            if (decision!.Result != previous!.Result)
+            {
+                // The archive was touched but holds the same image: its new size and time spare the next build a read.
+                previous.WithResult(decision.Result!).Write(stampPath!);
+            }
+
+            UsedCli = cli == ContainerCliKind.Podman ? "podman" : "docker";
+            UsedBuilder = builder ?? string.Empty;
+            UsedNativePlatforms = decision.Result!.NativePlatforms ?? string.Empty;
+        }
+
         UpToDate = described is not null;
         if (described is null)
         {
@@ -141,7 +199,8 @@ public sealed partial class BuildContainerImage : MultiArchTask
             {
                 if (described is not null)
                 {
-                    stamp!.WithResult(new StampResult(request.Output, described.Image, described.Digest.ToString(), described.Platforms.Select(p => (p.Platform, p.ManifestDigest)).ToList())).Write(stampPath);
+                    var archiveFile = request.Output == BuildOutputKind.Archive ? BuildUpToDate.ArchiveFingerprint(request.ArchivePath) : null;
+                    stamp!.WithResult(new StampResult(request.Output, described.Image, described.Digest.ToString(), described.Platforms.Select(p => (p.Platform, p.ManifestDigest)).ToList(), archiveFile, NativePlatforms)).Write(stampPath);
                 }
                 else if (File.Exists(stampPath))
                 {
@@ -168,98 +227,43 @@ public sealed partial class BuildContainerImage : MultiArchTask
 
         if (output == BuildOutputKind.Push && described is not null)
         {
-            if (request.TagAtBuild)
+            if (decision is { UpToDate: true })
             {
-                foreach (var tag in request.Tags)
+                // Only the tags that do not name the image yet are left to move (after validation); a tag is said to be
+                // up to date only when the registry said so.
+                foreach (var tag in decision.TagsInPlace)
                 {
-                    Log.LogMessageFromResources(MessageImportance.High, UpToDate ? nameof(Strings.TagUpToDate) : nameof(Strings.TagPushed), repository, tag[(repository.Length + 1)..], described.Digest);
+                    Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.TagUpToDate), repository, tag, described.Digest);
+                }
+
+                PendingTags = decision.TagsToMove.Select(t => (ITaskItem)new TaskItem(t)).ToArray();
+            }
+            else if (request.TagAtBuild)
+            {
+                foreach (var tag in tags)
+                {
+                    Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.TagPushed), repository, tag, described.Digest);
                 }
             }
             else
             {
-                PendingTags = tags.DefaultIfEmpty("latest").Select(t => (ITaskItem)new TaskItem(t)).ToArray();
+                PendingTags = pendingTags.Select(t => (ITaskItem)new TaskItem(t)).ToArray();
             }
         }
     }
 
-    /// <summary>
-    /// The last build's image when it is still good: the stamp's inputs equal this build's, and its result is
-    /// still where the stamp says (the registry still has the digest; the archive still holds it). Says at high
-    /// importance that the build is skipped and why; otherwise (normal importance) why it runs.
-    /// </summary>
-    private async Task<ImageDescription?> UpToDateAsync(BuildStamp stamp, BuildStamp? previous, BuildRequest request, RegistryOptions registryOptions, CancellationToken cancellationToken)
-    {
-        string? reason;
-        if (previous is null)
+    /// <summary>Where the decision looks for the last build's result: the archive's index, or one HEAD in the build's registry session.</summary>
+    private BuildResultProbe ResultProbe(BuildRequest request, RegistryOptions registryOptions) => new(
+        async (archive, cancellationToken) =>
         {
-            reason = Strings.StampNoEarlierBuild;
-        }
-        else if (stamp.Difference(previous) is { } changed)
+            await using var source = OciLayoutSource.Open(archive);
+            return (await source.ReadRootAsync(cancellationToken)).Digest;
+        },
+        (reference, cancellationToken) =>
         {
-            reason = string.Format(CultureInfo.CurrentCulture, Strings.StampInputsChanged, changed);
-        }
-        else if (previous.Result is not { } result || !Digest.TryParse(result.Digest, out var stamped))
-        {
-            reason = Strings.StampNoResult;
-        }
-        else
-        {
-            var (description, missing) = await FindAsync(result, stamped.Value, request, registryOptions, cancellationToken);
-            if (description is not null)
-            {
-                Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.BuildUpToDate), description.Image, StampFile);
-                return description;
-            }
-
-            reason = missing;
-        }
-
-        Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.BuildNotUpToDate), reason);
-        return null;
-    }
-
-    /// <summary>The stamped image if it is still where the last build left it; else why not.</summary>
-    private async Task<(ImageDescription? Description, string Missing)> FindAsync(StampResult result, Digest digest, BuildRequest request, RegistryOptions registryOptions, CancellationToken cancellationToken)
-    {
-        switch (request.Output)
-        {
-            case BuildOutputKind.Archive:
-                var archive = request.ArchivePath!;
-                if (!File.Exists(archive))
-                {
-                    return (null, string.Format(CultureInfo.CurrentCulture, Strings.StampArchiveMissing, archive));
-                }
-
-                try
-                {
-                    await using var source = OciLayoutSource.Open(archive);
-                    var found = await ImageDescription.ReadAsync(source, _ => archive, cancellationToken);
-                    return found.Digest == digest ? (found, string.Empty) : (null, string.Format(CultureInfo.CurrentCulture, Strings.StampArchiveChanged, archive, found.Digest, digest));
-                }
-                catch (MultiArch.Build.Diagnostics.MultiArchException ex)
-                {
-                    // An archive that cannot be read is rebuilt, not reported: the build writes it afresh.
-                    return (null, string.Format(CultureInfo.CurrentCulture, Strings.StampArchiveChanged, archive, ex.Message, digest));
-                }
-
-            case BuildOutputKind.Push:
-                var reference = ImageReference.Parse(request.Repository!);
-                var client = RegistrySession(registryOptions).ClientFor(reference.Registry);
-                try
-                {
-                    await using var remote = new RegistryImageSource(client, reference.WithDigest(digest));
-                    var found = await ImageDescription.ReadAsync(remote, d => $"{request.Repository}@{d}", cancellationToken);
-                    return (found, string.Empty);
-                }
-                catch (RegistryNotFoundException)
-                {
-                    return (null, string.Format(CultureInfo.CurrentCulture, Strings.StampDigestGone, $"{request.Repository}@{digest}"));
-                }
-
-            default:
-                return (null, string.Format(CultureInfo.CurrentCulture, Strings.StampLoadNotTracked, result.Image));
-        }
-    }
+            var image = ImageReference.Parse(request.Repository!);
+            return RegistrySession(registryOptions).ClientFor(image.Registry).ResolveManifestAsync(image.Repository, reference, cancellationToken);
+        });
 
     /// <summary>
     /// Where the build left the image, described from one read of its root: an archive as it is; an archive to
