@@ -40,6 +40,34 @@ public sealed class LifecycleTargetTests
         CollectionAssert.AreEqual(expected.Length == 0 ? Array.Empty<string>() : new[] { expected }, result.ErrorCodes.ToArray(), result.Describe());
         Assert.AreEqual(expected.Length == 0, result.Output.Contains("Container platforms (from ContainerPlatforms)", StringComparison.Ordinal), "the task ran only where it can");
     }
+
+    /// <summary>
+    /// Where the image goes is said whenever it is not where a reader of the command line would expect it: a build with
+    /// ContainerRegistry stays local, and a publish without one (an unset Makefile variable) pushes nothing.
+    /// </summary>
+    [TestMethod]
+    [DataRow("false", "127.0.0.1:5000", "building locally; ContainerRegistry '127.0.0.1:5000' is for publishing")]
+    [DataRow("true", "", "publishing without ContainerRegistry: nothing is pushed and no tag moves")]
+    [DataRow("true", "127.0.0.1:5000", "")]
+    [DataRow("false", "", "")]
+    public async Task The_log_says_when_the_image_stays_local_against_the_command(string publishing, string registry, string expected)
+    {
+        var project = await ThrowAwayProject.SdkDoorAsync("<PropertyGroup><ContainerPlatforms>linux/amd64</ContainerPlatforms></PropertyGroup>");
+
+        var result = await project.MSBuildAsync("_MultiArchSelectOutput", extra: [$"-p:_MultiArchIsPublishing={publishing}", $"-p:ContainerRegistry={registry}"]);
+
+        Assert.AreEqual(0, result.ExitCode, result.Describe());
+        var said = result.Output.Split('\n').Where(l => l.Contains("image: ", StringComparison.Ordinal) && (l.Contains("building locally", StringComparison.Ordinal) || l.Contains("publishing without", StringComparison.Ordinal))).ToList();
+        if (expected.Length == 0)
+        {
+            Assert.AreEqual(0, said.Count, result.Describe());
+        }
+        else
+        {
+            StringAssert.Contains(said.Single(), expected, result.Describe());
+        }
+    }
+
     /// <summary>
     /// The ProjectReference protocol through the SDK door (PrepareForBuild, ResolveReferences, as NoTargets keeps it):
     /// a console app referenced from image.proj is built before the image pipeline starts, in a normal and a graph

@@ -32,6 +32,12 @@ internal sealed partial class ArchitectureLiteralInDownloadRule : DockerfileRule
                     continue;
                 }
 
+                // npm install lightningcss-linux-x64-gnu: a platform package, MULTIARCH2021's.
+                if (instruction.Is("RUN"))
+                {
+                    text = string.Join("\n", ShellScript.Commands(text).Where(c => !PackageManagerArchitectureFlagRule.InstallsPlatformPackage(c)));
+                }
+
                 if (Find(text, context, anyWord: !instruction.Is("RUN")) is { } found)
                 {
                     context.Add(Finding($"'{found.Word}'", found.Architecture, stage.DisplayName, context.TargetList), instruction);

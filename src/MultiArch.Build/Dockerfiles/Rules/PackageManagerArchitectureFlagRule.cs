@@ -8,11 +8,13 @@ namespace MultiArch.Build.Dockerfiles;
 /// MULTIARCH2021: a package manager told to fetch native packages for one constant architecture in a stage that feeds
 /// the image of a multi-platform build: <c>npm install/ci/rebuild --arch=x64</c> (also yarn, pnpm, <c>--cpu</c>,
 /// <c>--target_arch</c>), <c>npm_config_arch=x64</c> in <c>ENV</c> or a RUN, <c>pip download/install --platform
-/// manylinux2014_x86_64</c>. Values from $TARGETARCH, and steps that map it, are not reported.
+/// manylinux2014_x86_64</c>, and a platform package installed by name (<c>npm install lightningcss-linux-x64-gnu</c>,
+/// <c>@img/sharp-linux-x64</c>). Values from $TARGETARCH, and steps that map it, are not reported.
 /// </summary>
 internal sealed partial class PackageManagerArchitectureFlagRule : DockerfileRule
 {
     private const string NodeFix = "Drop the flag (npm fetches for the CPU it runs on, in a stage that runs on each target platform) or pass the architecture mapped from $TARGETARCH (amd64: x64, arm64: arm64).";
+    private const string PackageFix = "Pick the package from $TARGETARCH (case \"$TARGETARCH\" in amd64) P=NAME-linux-x64 ;; arm64) P=NAME-linux-arm64 ;; esac), or let npm install the optional dependency for the CPU it runs on, in a stage that runs on each target platform.";
     private const string PipFix = "Take the platform tag from $TARGETARCH (amd64: x86_64, arm64: aarch64), or let pip choose in a stage that runs on each target platform.";
 
     public override string ResourceName => nameof(Strings.PackageManagerArchitectureFlag);
@@ -54,6 +56,7 @@ internal sealed partial class PackageManagerArchitectureFlagRule : DockerfileRul
                     var found = NodeFlag().Match(command) is { Success: true } node && NodePackageManager().IsMatch(command) ? (node, NodeFix)
                         : NpmConfigAssignment().Match(command) is { Success: true } config ? (config, NodeFix)
                         : PipPlatform().Match(command) is { Success: true } pip && PipCommand().IsMatch(command) ? (pip, PipFix)
+                        : NodeInstall().IsMatch(command) && PlatformPackage().Match(command) is { Success: true } package ? (package, PackageFix)
                         : default;
                     if (found.Item1 is { } match && Report(context, stage, instruction, scope, match.Value.Trim(), match.Groups["value"].Value, found.Item2))
                     {
@@ -63,6 +66,10 @@ internal sealed partial class PackageManagerArchitectureFlagRule : DockerfileRul
             }
         }
     }
+
+    /// <summary>Whether the command installs an npm platform package by name (MULTIARCH2021's, not an architecture literal of MULTIARCH2018).</summary>
+    public static bool InstallsPlatformPackage(string command)
+        => NodeInstall().IsMatch(command) && PlatformPackage().IsMatch(command);
 
     private bool Report(DockerfileRuleContext context, DockerfileStage stage, Instruction at, IReadOnlyDictionary<string, ScopedVariable> scope, string shown, string value, string fix)
     {
@@ -93,5 +100,12 @@ internal sealed partial class PackageManagerArchitectureFlagRule : DockerfileRul
 
     [GeneratedRegex(@"--platform[=\s]+(?<value>""[^""]*""|'[^']*'|[^\s;&|]+)")]
     private static partial Regex PipPlatform();
+
+    [GeneratedRegex(@"(?<![\w-])(npm|pnpm|yarn|bun)\s+(.*\s)?(install|i|add|pack)\b")]
+    private static partial Regex NodeInstall();
+
+    /// <summary>An npm package built for one platform, named for it: lightningcss-linux-x64-gnu@1.32.0, @img/sharp-linuxmusl-arm64, @esbuild/linux-x64.</summary>
+    [GeneratedRegex(@"(?<=[\s""'])(?<value>(@[\w.-]+/)?([\w.-]*-)?linux(musl)?-(x64|arm64|ia32|arm|s390x|ppc64|riscv64|loong64)(-(gnu|musl|gnueabihf|musleabihf|msvc))?(@[\w.^~-]+)?)(?=[\s""';&|]|$)")]
+    private static partial Regex PlatformPackage();
 
 }

@@ -57,4 +57,4 @@ ENTRYPOINT ["/docker-entrypoint.sh"]
 # source: https://github.com/jpdevries/pantry-host/blob/2ec774172fe595ae17b725b75716e09b01e4bad0/Dockerfile (MIT license)
 # Before 94b1ae8e7f770633b5143d3645a9bcd981653d46 'Dockerfile: support both amd64 and arm64 + install sharp linux binary' (#19): `npm pack @limlabs/rex-linux-arm64@0.20.0` and its `limlabs-rex-linux-arm64-0.20.0.tgz` in the target-platform build stage: every platform's image held the arm64 Rex binary ("any amd64 target ... ends up with a Rex binary for the wrong architecture")
 # platforms: linux/amd64,linux/arm64
-# expect: MULTIARCH2007@4 MULTIARCH2018@19 MULTIARCH2007@40
+# expect: MULTIARCH2007@4 MULTIARCH2018@19 MULTIARCH2021@19 MULTIARCH2007@40

@@ -169,6 +169,10 @@ public sealed class ArchitectureFlowRuleTests
     [DataRow("FROM node:20\nRUN yarn add --cpu=arm64 sharp\n", "MULTIARCH2021@2", "--cpu=arm64")]
     [DataRow("FROM python:3.12\nRUN pip download --only-binary=:all: --platform manylinux2014_x86_64 -d /wheels -r requirements.txt\n", "MULTIARCH2021@2", "manylinux2014_x86_64")]
     [DataRow("FROM python:3.12\nARG WHEEL_PLATFORM=manylinux2014_aarch64\nRUN pip install --platform $WHEEL_PLATFORM --target /deps -r requirements.txt\n", "MULTIARCH2021@3", "aarch64")]
+    // A platform package installed by name (msaad00/agent-bom before d42e2f1; sharp's and esbuild's scoped packages).
+    [DataRow("FROM node:22-bookworm-slim AS deps\nRUN npm install --no-save --ignore-scripts lightningcss-linux-x64-gnu@1.32.0\nFROM node:22-bookworm-slim\nCOPY --from=deps /app/node_modules ./node_modules\n", "MULTIARCH2021@2", "'lightningcss-linux-x64-gnu@1.32.0'")]
+    [DataRow("FROM node:20-alpine\nRUN npm install --force @img/sharp-linuxmusl-arm64\n", "MULTIARCH2021@2", "@img/sharp-linuxmusl-arm64")]
+    [DataRow("FROM node:20\nRUN pnpm add -D @esbuild/linux-x64\n", "MULTIARCH2021@2", "@esbuild/linux-x64")]
     public void Package_manager_architecture_flags_are_reported(string dockerfile, string expected, string named)
     {
         var findings = Analyze(dockerfile);
@@ -181,6 +185,10 @@ public sealed class ArchitectureFlowRuleTests
     [DataRow("FROM --platform=$BUILDPLATFORM node:20 AS build\nARG TARGETARCH\nRUN case \"$TARGETARCH\" in amd64) A=x64 ;; *) A=$TARGETARCH ;; esac && npm ci --arch=$A\nFROM node:20-slim\nCOPY --from=build /app /app\n", Two)]
     [DataRow("FROM python:3.12\nARG TARGETARCH\nARG WHEEL=manylinux2014_${TARGETARCH}\nRUN pip download --platform $WHEEL -d /wheels -r requirements.txt\n", Two)]
     [DataRow("FROM node:20\nRUN npm ci --arch=x64\n", "linux/amd64")]
+    // The platform package chosen from $TARGETARCH, or named in a string that is no npm argument.
+    [DataRow("FROM node:22-bookworm-slim\nARG TARGETARCH\nRUN case \"${TARGETARCH:-amd64}\" in amd64) pkg=\"lightningcss-linux-x64-gnu@1.32.0\" ;; arm64) pkg=\"lightningcss-linux-arm64-gnu@1.32.0\" ;; esac; npm install --no-save \"$pkg\"\n", Two)]
+    [DataRow("FROM node:20\nRUN npm install && echo 'skip optional linux-x64 bindings' && npm ls\n", Two)]
+    [DataRow("FROM node:20\nRUN npm install @img/sharp-linux-x64\n", "linux/amd64")]
     public void Package_manager_flags_from_the_target_are_not_reported(string dockerfile, string platforms)
     {
         var findings = Analyze(dockerfile, platforms);

@@ -23,6 +23,18 @@ public sealed class DockerfileCorpusTests
     public void Corpus_file_produces_exactly_the_expected_findings(string file)
     {
         var path = Path.Combine(CorpusDirectory, file);
+        var (findings, expected) = AnalyzeCorpusFile(path);
+        Assert.AreNotEqual("(missing)", expected, $"{file} has no '# expect:' line");
+
+        var actual = findings.Select(f => $"{f.Code}@{f.Line}").Order(StringComparer.Ordinal).ToList();
+        var wanted = expected == "none" ? [] : expected.Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
+        CollectionAssert.AreEqual(wanted, actual, $"{file}:\n{string.Join("\n", findings)}");
+        Assert.IsTrue(findings.All(f => f.File == path && f.Line > 0 && f.Message.Length > 0));
+    }
+
+    /// <summary>Analyzes a corpus file with the platforms, native platforms and target its comment lines name; returns the findings and its '# expect:' value.</summary>
+    private static (IReadOnlyList<MultiArch.Build.Diagnostics.Diagnostic> Findings, string Expected) AnalyzeCorpusFile(string path)
+    {
         var text = File.ReadAllText(path);
         string Header(string name, string fallback)
             => text.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith($"# {name}:", StringComparison.Ordinal))?[(name.Length + 3)..].Trim() ?? fallback;
@@ -33,17 +45,9 @@ public sealed class DockerfileCorpusTests
             NativePlatforms = Header("native", "linux/amd64").Split(',').Select(OciPlatform.Parse).ToList(),
             BuildTarget = Header("target", "") is { Length: > 0 } t ? t : null,
         };
-        var expected = Header("expect", "(missing)");
-        Assert.AreNotEqual("(missing)", expected, $"{file} has no '# expect:' line");
-
         var parsed = DockerfileParser.Parse(text, path);
         Assert.IsFalse(parsed.HasErrors, string.Join("\n", parsed.Diagnostics));
-        var findings = DockerfileAnalyzer.Analyze(parsed.Document, options);
-
-        var actual = findings.Select(f => $"{f.Code}@{f.Line}").Order(StringComparer.Ordinal).ToList();
-        var wanted = expected == "none" ? [] : expected.Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
-        CollectionAssert.AreEqual(wanted, actual, $"{file}:\n{string.Join("\n", findings)}");
-        Assert.IsTrue(findings.All(f => f.File == path && f.Line > 0 && f.Message.Length > 0));
+        return (DockerfileAnalyzer.Analyze(parsed.Document, options).ToList(), Header("expect", "(missing)"));
     }
 
     [TestMethod]
@@ -66,16 +70,7 @@ public sealed class DockerfileCorpusTests
         var readme = File.ReadAllText(Path.Combine(CorpusDirectory, "README.md"));
         foreach (var file in files)
         {
-            var text = File.ReadAllText(file);
-            string Header(string name, string fallback)
-                => text.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith($"# {name}:", StringComparison.Ordinal))?[(name.Length + 3)..].Trim() ?? fallback;
-            var parsed = DockerfileParser.Parse(text, file);
-            var findings = DockerfileAnalyzer.Analyze(parsed.Document, new DockerfileCheckOptions
-            {
-                TargetPlatforms = Header("platforms", DefaultPlatforms).Split(',').Select(OciPlatform.Parse).ToList(),
-                NativePlatforms = Header("native", "linux/amd64").Split(',').Select(OciPlatform.Parse).ToList(),
-                BuildTarget = Header("target", "") is { Length: > 0 } t ? t : null,
-            });
+            var (findings, _) = AnalyzeCorpusFile(file);
             var name = Path.GetFileName(file);
             var allowed = name.StartsWith("real-kernelmemory-", StringComparison.Ordinal) ? new[] { "MULTIARCH2008" } : [];
             var wrong = findings.Where(f => f.Severity != MultiArch.Build.Diagnostics.DiagnosticSeverity.Message && !allowed.Contains(f.Code)).ToList();
