@@ -187,7 +187,9 @@ public sealed class DotnetPublishTests
 
         // The generated Dockerfile, kept under obj/.
         var dockerfile = File.ReadAllText(Path.Combine(project.Directory, "obj", "multiarch", "Dockerfile"));
-        StringAssert.Contains(dockerfile, $"FROM {await StandIn.Value}\n");
+        // Its FROM pinned to the digest the early check read, the name as given kept in the comment above it.
+        StringAssert.Contains(dockerfile, $"\n# {await StandIn.Value}, resolved before the build and pinned to its digest");
+        StringAssert.Matches(dockerfile, new System.Text.RegularExpressions.Regex($@"\nFROM {System.Text.RegularExpressions.Regex.Escape(Environments.Registry)}/[a-z0-9/_.-]+@sha256:[0-9a-f]{{64}}\n"));
         StringAssert.Contains(dockerfile, "COPY --from=publish ${TARGETPLATFORM}/ /app/\n");
         StringAssert.Contains(dockerfile, "EXPOSE 8080/tcp\n");
         StringAssert.Contains(dockerfile, "USER ${APP_UID:-1654}\n");
