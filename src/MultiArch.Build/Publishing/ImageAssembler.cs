@@ -64,7 +64,7 @@ internal sealed record AssemblyRequest
 }
 
 /// <summary>What an assembly pushed.</summary>
-internal sealed record AssemblyResult(string Image, Digest Digest, IReadOnlyList<ImagePlatformEntry> Platforms, int MountedBlobs, int UploadedBlobs, string BaseImage, Digest BaseDigest);
+internal sealed record AssemblyResult(string Image, Digest Digest, IReadOnlyList<ImagePlatformEntry> Platforms, int MountedBlobs, int UploadedBlobs, int PresentBlobs, string BaseImage, Digest BaseDigest);
 
 /// <summary>
 /// Builds a multi-platform image with no build tool, over the registry API, for a Dockerfile that runs nothing: per
@@ -101,7 +101,7 @@ internal sealed class ImageAssembler(Func<string, RegistryClient> clientFor)
         }
 
         var platforms = parts.Select(p => new ImagePlatformEntry(p.Platform.ToString(), p.ManifestDigest.ToString())).ToList();
-        return new AssemblyResult($"{request.Registry}/{request.Repository}@{indexDigest}", indexDigest, platforms, publisher.Mounted, publisher.Uploaded, request.BaseImage.ToString(), root.Digest);
+        return new AssemblyResult($"{request.Registry}/{request.Repository}@{indexDigest}", indexDigest, platforms, publisher.Mounted, publisher.Uploaded, publisher.Present, request.BaseImage.ToString(), root.Digest);
     }
 
     /// <summary>The base's manifest descriptor for each requested platform, in request order; a platform it lacks is a coded error.</summary>

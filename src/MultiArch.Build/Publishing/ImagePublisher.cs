@@ -18,6 +18,9 @@ internal sealed class ImagePublisher(RegistryClient client, string repository)
     /// <summary>Blobs whose bytes the last push sent.</summary>
     public int Uploaded { get; private set; }
 
+    /// <summary>Blobs the repository already had (neither mounted nor sent) in the last push.</summary>
+    public int Present { get; private set; }
+
     /// <summary>
     /// Pushes the source's root and everything it names. <paramref name="mountFrom"/> names, per blob, a repository of
     /// the same registry that holds it (a base image's layers): the registry is asked to link it from there (no
@@ -28,6 +31,7 @@ internal sealed class ImagePublisher(RegistryClient client, string repository)
         _mountFrom = mountFrom ?? (_ => null);
         Mounted = 0;
         Uploaded = 0;
+        Present = 0;
         var (rootContent, rootType, rootDigest) = await source.ReadRootAsync(cancellationToken).ConfigureAwait(false);
         if (MediaTypes.IsIndex(rootType))
         {
@@ -105,6 +109,7 @@ internal sealed class ImagePublisher(RegistryClient client, string repository)
         {
             if (await client.BlobExistsAsync(repository, blob.Digest, cancellationToken).ConfigureAwait(false))
             {
+                Present++;
                 continue;
             }
 

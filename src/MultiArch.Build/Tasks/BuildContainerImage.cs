@@ -207,7 +207,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
             if (assembler?.Result is { } assembled)
             {
                 var from = ImageReference.Parse(assembled.BaseImage);
-                Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.AssemblyPushed), assembled.Platforms.Count, $"{from.Registry}/{from.Repository}@{assembled.BaseDigest}", assembled.MountedBlobs, $"{from.Registry}/{from.Repository}", assembled.UploadedBlobs, string.Join(", ", assembled.Platforms.Select(p => $"{p.Platform} {p.ManifestDigest[..19]}")));
+                Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.AssemblyPushed), assembled.Platforms.Count, $"{from.Registry}/{from.Repository}@{assembled.BaseDigest}", assembled.MountedBlobs, $"{from.Registry}/{from.Repository}", assembled.UploadedBlobs, string.Join(", ", assembled.Platforms.Select(p => $"{p.Platform} {p.ManifestDigest[..19]}")), assembled.PresentBlobs);
             }
 
             described = await PublishAsync(built, request, registryOptions, cancellationToken);

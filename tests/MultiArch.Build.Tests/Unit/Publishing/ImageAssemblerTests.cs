@@ -198,6 +198,11 @@ public sealed class ImageAssemblerTests
         Assert.IsTrue(registry.Mounts.All(m => m.EndsWith(" from dotnet/runtime", StringComparison.Ordinal)));
         Assert.AreEqual(4, result.UploadedBlobs, "two app layers and two configs: nothing of the base");
         Assert.AreEqual(4, registry.UploadLengths.Count - uploadsBefore);
+
+        var again = await new ImageAssembler(session.ClientFor).AssembleAsync(Request(Target), TestContext.CancellationToken);
+
+        Assert.AreEqual(result.Digest, again.Digest);
+        Assert.AreEqual((0, 0, 6), (again.MountedBlobs, again.UploadedBlobs, again.PresentBlobs), "a second push finds every blob in the repository");
     }
 
     [TestMethod]
