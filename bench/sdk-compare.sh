@@ -25,6 +25,8 @@
 #   and Microsoft.NETCore.App.Host.<rid> of every RID even for a framework-dependent app without an apphost, which uses
 #   none of them; the feed here serves none for linux-arm and linux-s390x (NU1101). These two properties of the SDK's
 #   Microsoft.NET.Sdk.FrameworkReferenceResolution.targets turn those downloads off; the package needs no pack at all.
+#   BENCH_PACKAGE_CLI: podman or docker to measure the package with that build tool (default: none, the in-process
+#   assembly of the generated Dockerfile).
 #   BENCH_PACKAGE_ARGS / BENCH_SDK_ARGS: more arguments for one side's runs only.
 #   BENCH_REPOSITORY_PREFIX: the repositories pushed to (default bench: bench/package-app, bench/sdk-app).
 set -euo pipefail
@@ -73,7 +75,9 @@ echo 'System.Console.WriteLine(System.Runtime.InteropServices.RuntimeInformation
 dotnet restore -nologo -v:q >&2   # the package folder warm for both
 
 package() {
-  dotnet publish -c Release -nologo -clp:PerformanceSummary "-p:ContainerPlatforms=\"$1\"" -p:ContainerCli=podman \
+  # No ContainerCli: the default path (the generated Dockerfile assembled in process, no build tool). BENCH_PACKAGE_CLI
+  # (podman, docker) measures a tool's build instead.
+  dotnet publish -c Release -nologo -clp:PerformanceSummary "-p:ContainerPlatforms=\"$1\"" ${BENCH_PACKAGE_CLI:+"-p:ContainerCli=$BENCH_PACKAGE_CLI"} \
     "-p:ContainerBaseImage=$base" "-p:ContainerRegistry=$registry" "-p:ContainerInsecureRegistries=$registry" \
     "-p:ContainerRepository=$prefix/package-app" -p:ContainerImageTag=bench ${BENCH_PACKAGE_ARGS:-}
 }

@@ -37,7 +37,7 @@ rm -rf "$NUGET_PACKAGES/multiarch.build"
 # Which builder each build used, and why: the preflight's own lines from the build log.
 builder_used() {
   echo "Builder used:"
-  grep -E "Building with |building with podman instead|Builder [^ ]+ \(driver " "$1" | sed 's/^ */  /' || echo "  (the preflight printed no choice)"
+  grep -E "Building with |building with podman instead|Builder [^ ]+ \(driver |Builder: assembled in process|^ *Assembled [0-9]+ platform" "$1" | sed 's/^ */  /' || echo "  (the preflight printed no choice)"
 }
 log=$(mktemp)
 trap 'rm -f "$env_file" "$log"' EXIT

@@ -88,7 +88,7 @@ internal sealed partial class BuildProgress
                 var cached = end.Groups["what"].Value == "CACHED";
                 var failed = end.Groups["what"].Value.StartsWith("ERROR", StringComparison.Ordinal);
                 var seconds = double.TryParse(end.Groups["seconds"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : 0;
-                done.Add(new FinishedStep(started.Platform, started.Step, cached ? 0 : seconds, cached, !started.Cross && _emulated(started.Platform), failed));
+                done.Add(new FinishedStep(started.Platform, started.Step, cached ? 0 : seconds, cached, !started.Cross && RunsImageCode(started.Step) && _emulated(started.Platform), failed));
             }
             else if (PodmanStep().Match(line) is { Success: true } podman)
             {
@@ -119,21 +119,18 @@ internal sealed partial class BuildProgress
     {
         if (_podmanOpen.Remove(platform, out var open))
         {
-            yield return new FinishedStep(platform, open.Step, Math.Max(0, _clock() - open.Started), false, !MetadataOnly(open.Step) && _emulated(platform), false);
+            yield return new FinishedStep(platform, open.Step, Math.Max(0, _clock() - open.Started), false, RunsImageCode(open.Step) && _emulated(platform), false);
         }
     }
 
     /// <summary>
-    /// A podman step that only changes the image's config (the LABEL step podman adds for <c>--label</c>, ENV, USER, ...)
-    /// runs nothing of the image: never emulated, whatever the platform.
+    /// Only a RUN step runs the image's own programs, so only a RUN step of a platform the node does not run natively
+    /// is emulated. FROM, COPY, ADD and WORKDIR are file operations of the build tool itself (BuildKit's file op,
+    /// buildah's copier), and LABEL, ENV, USER, ENTRYPOINT and the like (podman's LABEL step for <c>--label</c>
+    /// included) change the config only: none of them runs under QEMU, whatever the platform.
     /// </summary>
-    private static bool MetadataOnly(string step)
-        => MetadataInstructions.Contains(step.TrimStart().Split(' ', 2)[0]);
-
-    private static readonly HashSet<string> MetadataInstructions = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "LABEL", "ENV", "ARG", "EXPOSE", "USER", "ENTRYPOINT", "CMD", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK", "SHELL", "VOLUME", "ONBUILD",
-    };
+    private static bool RunsImageCode(string step)
+        => string.Equals(step.TrimStart().Split(' ', 2)[0], "RUN", StringComparison.OrdinalIgnoreCase);
 
     private OciPlatform? PodmanPlatform(string prefix)
         => prefix.Length > 0 ? (OciPlatform.TryParse(prefix, out var p, out _) ? p : null) : _platforms.Count == 1 ? _platforms[0] : null;

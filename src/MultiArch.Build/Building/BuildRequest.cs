@@ -6,6 +6,9 @@ internal enum ContainerCliKind
 {
     Docker,
     Podman,
+
+    /// <summary>No CLI: the image is assembled in process over the registry API (Publishing's <c>AssemblingBuilder</c>).</summary>
+    None,
 }
 
 internal enum BuildOutputKind

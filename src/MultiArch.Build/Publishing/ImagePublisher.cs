@@ -10,8 +10,28 @@ namespace MultiArch.Build.Publishing;
 /// </summary>
 internal sealed class ImagePublisher(RegistryClient client, string repository)
 {
-    public async Task<Digest> PushByDigestAsync(IImageSource source, CancellationToken cancellationToken)
+    private Func<Descriptor, string?> _mountFrom = _ => null;
+
+    /// <summary>Blobs linked from another repository of the registry by the last push (a cross-repository mount).</summary>
+    public int Mounted { get; private set; }
+
+    /// <summary>Blobs whose bytes the last push sent.</summary>
+    public int Uploaded { get; private set; }
+
+    /// <summary>Blobs the repository already had (neither mounted nor sent) in the last push.</summary>
+    public int Present { get; private set; }
+
+    /// <summary>
+    /// Pushes the source's root and everything it names. <paramref name="mountFrom"/> names, per blob, a repository of
+    /// the same registry that holds it (a base image's layers): the registry is asked to link it from there (no
+    /// bytes sent); a registry that declines gets the bytes streamed from the source, as any other blob.
+    /// </summary>
+    public async Task<Digest> PushByDigestAsync(IImageSource source, CancellationToken cancellationToken, Func<Descriptor, string?>? mountFrom = null)
     {
+        _mountFrom = mountFrom ?? (_ => null);
+        Mounted = 0;
+        Uploaded = 0;
+        Present = 0;
         var (rootContent, rootType, rootDigest) = await source.ReadRootAsync(cancellationToken).ConfigureAwait(false);
         if (MediaTypes.IsIndex(rootType))
         {
@@ -89,6 +109,13 @@ internal sealed class ImagePublisher(RegistryClient client, string repository)
         {
             if (await client.BlobExistsAsync(repository, blob.Digest, cancellationToken).ConfigureAwait(false))
             {
+                Present++;
+                continue;
+            }
+
+            if (_mountFrom(blob) is { } from && await client.MountBlobAsync(repository, blob.Digest, from, cancellationToken).ConfigureAwait(false))
+            {
+                Mounted++;
                 continue;
             }
 
@@ -101,6 +128,7 @@ internal sealed class ImagePublisher(RegistryClient client, string repository)
                 async ct => await source.OpenBlobAsync(blob, ct).ConfigureAwait(false),
                 cancellationToken,
                 skipIfPresent: false).ConfigureAwait(false);
+            Uploaded++;
         }
     }
 

@@ -8,7 +8,7 @@ namespace MultiArch.Build.Tasks;
 /// </summary>
 public sealed partial class BuildContainerImage
 {
-    /// <summary>The CLI the preflight chose: <c>docker</c> or <c>podman</c> (with <see cref="UpToDateOnly"/>: ignored, the stamp's).</summary>
+    /// <summary>The CLI the preflight chose: <c>docker</c> or <c>podman</c>; empty when the image is assembled in process (with <see cref="UpToDateOnly"/>: ignored, the stamp's).</summary>
     public string Cli { get; set; } = "";
 
     /// <summary>
@@ -142,6 +142,15 @@ public sealed partial class BuildContainerImage
 
     /// <summary>Files or folders outside the build context that the build reads too (named build contexts): part of the stamp.</summary>
     public ITaskItem[] AdditionalInputs { get; set; } = Array.Empty<ITaskItem>();
+
+    /// <summary>
+    /// Assemble the image in process (no build tool) from a copy-only Dockerfile (the .NET door's generated one), when
+    /// pushing by digest. The targets decide it (<c>ContainerAssemble</c>, <c>ContainerCli</c>); see docs/building.md.
+    /// </summary>
+    public bool Assemble { get; set; }
+
+    /// <summary><c>@(ContainerResolvedBaseImage)</c>: the base images the early check read, with <c>Digest</c>.</summary>
+    public ITaskItem[] BaseImages { get; set; } = Array.Empty<ITaskItem>();
 
     /// <summary>True when nothing was built because the last build's image is up to date.</summary>
     [Output]

@@ -35,6 +35,12 @@ public sealed partial class BuildContainerImage : MultiArchTask
             (cli, builder) = stamped;
         }
 
+        if (builder == AssembledBuilder && !Assemble)
+        {
+            // The last image was assembled in process; this build asks for a tool: not the same build.
+            builder = null;
+        }
+
         var address = TaskInputs.Registry(Registry);
         var registry = address?.Host;
         var registryOptions = TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout, address);
@@ -109,6 +115,14 @@ public sealed partial class BuildContainerImage : MultiArchTask
         };
         Directory.CreateDirectory(intermediate);
 
+        // In-process assembly (a Dockerfile that only copies the app onto a base, pushed by digest): no build tool. The
+        // stamp tells it from a tool's build of the same inputs by its builder.
+        var assemble = Assemble && output == BuildOutputKind.Push && !request.TagAtBuild;
+        if (assemble)
+        {
+            request = request with { Builder = AssembledBuilder };
+        }
+
         KeepOutOfLogs(request.SensitiveValues);
         foreach (var secret in request.BuildArgs.Where(a => BuildRequest.IsSensitiveName(a.Key) && TaskInputs.Text(NotUpToDateReason) is null).Select(a => a.Key).Distinct(StringComparer.Ordinal))
         {
@@ -159,8 +173,9 @@ public sealed partial class BuildContainerImage : MultiArchTask
                 previous.WithResult(decision.Result!).Write(stampPath!);
             }
 
-            UsedCli = cli == ContainerCliKind.Podman ? "podman" : "docker";
-            UsedBuilder = builder ?? string.Empty;
+            // An image assembled in process used no CLI (a smoke run then chooses its own).
+            UsedCli = builder == AssembledBuilder ? string.Empty : cli == ContainerCliKind.Podman ? "podman" : "docker";
+            UsedBuilder = builder == AssembledBuilder ? string.Empty : builder ?? string.Empty;
             UsedNativePlatforms = decision.Result!.NativePlatforms ?? string.Empty;
         }
 
@@ -168,10 +183,13 @@ public sealed partial class BuildContainerImage : MultiArchTask
         if (described is null)
         {
             BuildOutcome built;
+            var assembler = assemble ? Assembler(dockerfile, epoch, intermediate, registryOptions) : null;
             try
             {
                 var invocations = NodeInvocation.Of(PlannedPlatforms(), platforms);
-                built = MultiNodeBuild.Applies(cli, request, invocations)
+                built = assembler is not null
+                    ? await assembler.BuildAsync(request, Streamed(platforms, string.Empty), cancellationToken)
+                    : MultiNodeBuild.Applies(cli, request, invocations)
                     ? await BuildOnNodesAsync(request, invocations, registryOptions, cancellationToken)
                     : await ImageBuildTools.For(cli, ProcessRunner.Instance).BuildAsync(request, Streamed(platforms, string.Empty), cancellationToken);
             }
@@ -186,6 +204,11 @@ public sealed partial class BuildContainerImage : MultiArchTask
             }
 
             ReportBuildTime();
+            if (assembler?.Result is { } assembled)
+            {
+                var from = ImageReference.Parse(assembled.BaseImage);
+                Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.AssemblyPushed), assembled.Platforms.Count, $"{from.Registry}/{from.Repository}@{assembled.BaseDigest}", assembled.MountedBlobs, $"{from.Registry}/{from.Repository}", assembled.UploadedBlobs, string.Join(", ", assembled.Platforms.Select(p => $"{p.Platform} {p.ManifestDigest[..19]}")), assembled.PresentBlobs);
+            }
 
             described = await PublishAsync(built, request, registryOptions, cancellationToken);
             if (built.Output == BuildOutputKind.Load)
@@ -300,6 +323,83 @@ public sealed partial class BuildContainerImage : MultiArchTask
 
         // The registry now holds the archive's bytes: describe them from the archive rather than reading them back.
         return await ImageDescription.ReadAsync(source, Named, cancellationToken);
+    }
+
+    /// <summary>The builder an assembled image's stamp records (no tool builds it).</summary>
+    private const string AssembledBuilder = "(assembled in process)";
+
+    /// <summary>
+    /// The in-process peer of the build tools (<see cref="AssemblingBuilder"/>) for the copy-only Dockerfile: its base
+    /// (by the digest the early check resolved, read through the build's session), each platform's staged folder of the
+    /// named context, the labels and annotations a tool's build would get; pushed by digest, untagged.
+    /// </summary>
+    private AssemblingBuilder Assembler(string dockerfile, long? epoch, string intermediate, RegistryOptions registryOptions)
+    {
+        var document = DockerfileParser.Parse(File.ReadAllText(dockerfile), dockerfile).Document;
+        var steps = CopyOnlyDockerfile.Read(document, out var reason)
+            ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, reason);
+        var baseImage = ImageReference.Parse(steps.BaseImage);
+        if (baseImage.Digest is null && BaseImages.FirstOrDefault(b => b.ItemSpec == steps.BaseImage) is { } resolved && Digest.TryParse(resolved.GetMetadata("Digest"), out var digest))
+        {
+            // The index the early check read: the session still holds it, so it is not asked for again.
+            baseImage = baseImage.WithDigest(digest.Value);
+        }
+
+        AssemblyRequest Describe(BuildRequest request)
+        {
+            var context = request.NamedContexts.FirstOrDefault(c => c.Key == steps.Context).Value
+                ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, $"no build context named '{steps.Context}' is given");
+            var reference = ImageReference.Parse(request.Repository!);
+            var (indexAnnotations, otherAnnotations) = MultiNodeBuild.SplitIndexAnnotations(request.Annotations);
+            return new AssemblyRequest
+            {
+                BaseImage = baseImage,
+                Platforms = request.Platforms.Select(p => new AssembledPlatform(p, Path.Combine(context, p.ToString().Replace('/', Path.DirectorySeparatorChar)))).ToList(),
+                Registry = reference.Registry,
+                Repository = reference.Repository,
+                Destination = steps.Destination,
+                WorkingDirectory = steps.WorkingDirectory,
+                Env = steps.Env,
+                ExposedPorts = steps.ExposedPorts,
+                User = steps.User,
+                Entrypoint = steps.Entrypoint,
+                Labels = steps.Labels.Select(l => new KeyValuePair<string, string>(l.Name, l.Value)).Concat(request.Labels).ToList(),
+                IndexAnnotations = indexAnnotations,
+                ManifestAnnotations = ManifestAnnotations(otherAnnotations),
+                Steps = steps.Steps.Select(s => (s.CreatedBy, s.AddsLayer)).ToList(),
+                Created = DateTimeOffset.FromUnixTimeSeconds(epoch ?? DefaultEpoch),
+                Expand = (text, lookup) => VariableExpander.Expand(text, lookup, document.EscapeCharacter),
+                WorkFolder = Path.Combine(intermediate, "assembly"),
+            };
+        }
+
+        return new AssemblingBuilder(new ImageAssembler(RegistrySession(registryOptions).ClientFor), Describe);
+    }
+
+    /// <summary>1980-01-01T00:00:00Z: the time of an assembled image without SOURCE_DATE_EPOCH (never the wall clock).</summary>
+    private const long DefaultEpoch = 315532800;
+
+    /// <summary>The annotations of each image manifest: <c>key=value</c> and <c>manifest:key=value</c> (what buildx puts on the manifest).</summary>
+    private static List<KeyValuePair<string, string>> ManifestAnnotations(IReadOnlyList<string> annotations)
+    {
+        var result = new List<KeyValuePair<string, string>>();
+        foreach (var annotation in annotations)
+        {
+            var equals = annotation.IndexOf('=');
+            var key = equals < 0 ? annotation : annotation[..equals];
+            var value = equals < 0 ? string.Empty : annotation[(equals + 1)..];
+            var colon = key.IndexOf(':');
+            if (colon < 0 || key.Contains("://", StringComparison.Ordinal))
+            {
+                result.Add(new(key, value));
+            }
+            else if (key[..colon].Split(',').Any(t => t.Trim() == "manifest"))
+            {
+                result.Add(new(key[(colon + 1)..], value));
+            }
+        }
+
+        return result;
     }
 
     private readonly List<BuildProgress> _progress = [];

@@ -35,6 +35,9 @@ public sealed partial class PreflightContainerBuild
     /// <summary><c>ContainerRegistryTimeout</c>: seconds one registry request may wait for an answer (default 60; 1-3600).</summary>
     public string RegistryTimeout { get; set; } = "";
 
+    /// <summary>The image is assembled in process (BuildContainerImage's <c>Assemble</c>): no CLI or builder is checked, only the registry.</summary>
+    public bool Assemble { get; set; }
+
     [Output]
     public string UsedCli { get; private set; } = "";
 

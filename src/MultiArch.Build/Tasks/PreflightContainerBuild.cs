@@ -15,6 +15,20 @@ public sealed partial class PreflightContainerBuild : MultiArchTask
         // Registry settings are checked before any tool is asked, so that a typo is named as one.
         var registry = TaskInputs.Registry(Registry);
         var registryOptions = TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout, registry);
+        if (Assemble)
+        {
+            // Nothing runs a build tool: none is asked for (the smoke run, if any, checks its own CLI).
+            Log.LogMessageFromResources(MessageImportance.High, nameof(Resources.Strings.AssemblyBuilderChosen));
+            if (registry is not null)
+            {
+                var assembling = RegistrySession(registryOptions);
+                assembling.DeclareDestination(registry.Host);
+                await assembling.PingAsync(registry.Host, cancellationToken);
+            }
+
+            return;
+        }
+
         var builder = string.IsNullOrWhiteSpace(Builder) ? Environment.GetEnvironmentVariable("BUILDX_BUILDER") : Builder.Trim();
         var result = await new BuildPreflight(ProcessRunner.Instance).RunAsync(
             new PreflightRequest

@@ -41,10 +41,11 @@ public static class DotnetCli
     public static Task<CliResult> RunAsync(string workingDirectory, params string[] arguments)
         => RunAsync(workingDirectory, arguments, null);
 
-    public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment)
+    /// <summary>Runs dotnet; a cancelled <paramref name="cancellationToken"/> stops it and its process tree (OperationCanceledException).</summary>
+    public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment, CancellationToken cancellationToken = default)
     {
         var spec = new ProcessSpec("dotnet", arguments) { WorkingDirectory = workingDirectory, Environment = Environment(environment) };
-        var result = await ProcessRunner.Instance.RunAsync(spec);
+        var result = await ProcessRunner.Instance.RunAsync(spec, null, cancellationToken);
         return new CliResult(result.ExitCode, result.StandardOutput, result.StandardError, spec.ToDisplayString());
     }
 

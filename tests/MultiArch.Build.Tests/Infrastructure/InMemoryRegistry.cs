@@ -23,6 +23,27 @@ internal sealed partial class InMemoryRegistry : HttpMessageHandler
     /// <summary>user:password the registry wants (basic auth); null: open.</summary>
     public string? BasicAuth { get; init; }
 
+    /// <summary>
+    /// Blobs belong to the repositories they were uploaded to or mounted into (as in a real registry), and a
+    /// cross-repository mount (<c>POST ...?mount=&amp;from=</c>) links one when the source repository has it;
+    /// false (the default): every repository sees every blob, and mounts are declined.
+    /// </summary>
+    public bool PerRepositoryBlobs { get; init; }
+
+    /// <summary>"repository@digest from source" of every mount done.</summary>
+    public ConcurrentQueue<string> Mounts { get; } = new();
+
+    /// <summary>Links a blob into a repository (with <see cref="PerRepositoryBlobs"/>).</summary>
+    public void PutBlob(string repository, byte[] content)
+    {
+        PutBlob(content);
+        _links[$"{repository}|{Digest.Compute(content)}"] = true;
+    }
+
+    public bool HasBlob(string repository, Digest digest) => HasBlob(digest) && (!PerRepositoryBlobs || _links.ContainsKey($"{repository}|{digest}"));
+
+    private readonly ConcurrentDictionary<string, bool> _links = new();
+
     /// <summary>Keep uploaded blobs (false: only their digests, for uploads too large to keep).</summary>
     public bool KeepBlobs { get; init; } = true;
 
@@ -78,10 +99,18 @@ internal sealed partial class InMemoryRegistry : HttpMessageHandler
 
         if (UploadPath().Match(path) is { Success: true } upload)
         {
+            var uploadQuery = Query(request);
+            if (request.Method == HttpMethod.Post && PerRepositoryBlobs && uploadQuery.TryGetValue("mount", out var mount) && uploadQuery.TryGetValue("from", out var from) && _links.ContainsKey($"{from}|{mount}"))
+            {
+                _links[$"{upload.Groups["repo"].Value}|{mount}"] = true;
+                Mounts.Enqueue($"{upload.Groups["repo"].Value}@{mount} from {from}");
+                return new HttpResponseMessage(HttpStatusCode.Created);
+            }
+
             return request.Method.Method switch
             {
                 "POST" => Accepted($"/v2/{upload.Groups["repo"].Value}/blobs/uploads/{Guid.NewGuid():N}"),
-                "PUT" => await CompleteUploadAsync(request, cancellationToken),
+                "PUT" => await CompleteUploadAsync(request, upload.Groups["repo"].Value, cancellationToken),
                 _ => new HttpResponseMessage(HttpStatusCode.MethodNotAllowed),
             };
         }
@@ -95,7 +124,7 @@ internal sealed partial class InMemoryRegistry : HttpMessageHandler
         var reference = Uri.UnescapeDataString(content.Groups["ref"].Value);
         if (content.Groups["kind"].Value == "blobs")
         {
-            return _blobs.TryGetValue(reference, out var blob)
+            return _blobs.TryGetValue(reference, out var blob) && (!PerRepositoryBlobs || _links.ContainsKey($"{repository}|{reference}"))
                 ? Body(request, blob, "application/octet-stream", reference)
                 : new HttpResponseMessage(HttpStatusCode.NotFound);
         }
@@ -114,9 +143,12 @@ internal sealed partial class InMemoryRegistry : HttpMessageHandler
             : new HttpResponseMessage(HttpStatusCode.NotFound);
     }
 
-    private async Task<HttpResponseMessage> CompleteUploadAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    private static Dictionary<string, string> Query(HttpRequestMessage request)
+        => request.RequestUri!.Query.TrimStart('?').Split('&').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => Uri.UnescapeDataString(g.Last()[1]));
+
+    private async Task<HttpResponseMessage> CompleteUploadAsync(HttpRequestMessage request, string repository, CancellationToken cancellationToken)
     {
-        var query = request.RequestUri!.Query.TrimStart('?').Split('&').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => Uri.UnescapeDataString(p[1]));
+        var query = Query(request);
         UploadLengths.Enqueue(request.Content?.Headers.ContentLength);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var kept = KeepBlobs ? new MemoryStream() : null;
@@ -138,6 +170,7 @@ internal sealed partial class InMemoryRegistry : HttpMessageHandler
         }
 
         _blobs[digest] = kept?.ToArray() ?? [];
+        _links[$"{repository}|{digest}"] = true;
         return new HttpResponseMessage(HttpStatusCode.Created);
     }
 

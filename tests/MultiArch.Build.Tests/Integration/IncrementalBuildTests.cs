@@ -22,13 +22,14 @@ public sealed class IncrementalBuildTests
         ENTRYPOINT ["/run.sh"]
         """;
 
-    private static async Task<(ThrowAwayProject Project, string Repository)> SdkDoorAsync(string? repository = null)
+    /// <summary>A two-platform SDK-door project over a COPY-only Dockerfile; <paramref name="cli"/> empty: the preflight chooses.</summary>
+    internal static async Task<(ThrowAwayProject Project, string Repository)> SdkDoorAsync(string? repository = null, string cli = "podman")
     {
         repository ??= $"it/inc{Guid.NewGuid():N}"[..20];
         var project = await ThrowAwayProject.SdkDoorAsync($"""
               <PropertyGroup>
                 <ContainerPlatforms>linux/amd64;linux/arm64</ContainerPlatforms>
-                <ContainerCli>podman</ContainerCli>
+                <ContainerCli>{cli}</ContainerCli>
                 <ContainerRepository>{repository}</ContainerRepository>
                 <ContainerImageTags>v1</ContainerImageTags>
                 <ContainerInsecureRegistries>{Environments.Registry}</ContainerInsecureRegistries>

@@ -17,20 +17,7 @@ public sealed class NoOpBuildTests
     [Requires(RequiresAttribute.Registry, RequiresAttribute.Podman, RequiresAttribute.BaseImage)]
     public async Task A_second_publish_starts_no_tool_and_changes_nothing_in_the_registry()
     {
-        var repository = $"h-noop/it{Guid.NewGuid():N}"[..20];
-        var project = await ThrowAwayProject.SdkDoorAsync($"""
-              <PropertyGroup>
-                <ContainerPlatforms>linux/amd64;linux/arm64</ContainerPlatforms>
-                <ContainerRepository>{repository}</ContainerRepository>
-                <ContainerImageTags>v1</ContainerImageTags>
-                <ContainerInsecureRegistries>{Environments.Registry}</ContainerInsecureRegistries>
-              </PropertyGroup>
-              <ItemGroup>
-                <ContainerBuildArg Include="BASE_IMAGE" Value="{Environments.BaseImage}" />
-              </ItemGroup>
-            """);
-        project.WriteFile("Dockerfile", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY --chmod=755 run.sh /run.sh\nENTRYPOINT [\"/run.sh\"]\n");
-        project.WriteFile("run.sh", "#!/bin/busybox sh\necho hi\n");
+        var (project, repository) = await IncrementalBuildTests.SdkDoorAsync($"h-noop/it{Guid.NewGuid():N}"[..20], cli: string.Empty);
 
         var bin = Path.Combine(project.Directory, "..", Path.GetFileName(project.Directory) + "-bin");
         var log = bin + ".log";
