@@ -19,6 +19,8 @@ internal sealed record BuildOutcome(BuildOutputKind Output, string? ArchivePath,
 /// </summary>
 internal interface IImageBuildTool
 {
+    ContainerCliKind Kind { get; }
+
     Task<BuildOutcome> BuildAsync(BuildRequest request, Action<ProcessLine> onLine, CancellationToken cancellationToken);
 }
 

@@ -11,6 +11,8 @@ namespace MultiArch.Build.Building;
 /// </summary>
 internal sealed class BuildxBuilder(IProcessRunner processes) : IImageBuildTool
 {
+    public ContainerCliKind Kind => ContainerCliKind.Docker;
+
     public async Task<BuildOutcome> BuildAsync(BuildRequest request, Action<ProcessLine> onLine, CancellationToken cancellationToken)
     {
         if (request.MetadataFile is { Length: > 0 } metadataFile && File.Exists(metadataFile))

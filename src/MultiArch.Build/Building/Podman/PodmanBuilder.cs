@@ -10,6 +10,8 @@ namespace MultiArch.Build.Building;
 /// </summary>
 internal sealed class PodmanBuilder(IProcessRunner processes) : IImageBuildTool
 {
+    public ContainerCliKind Kind => ContainerCliKind.Podman;
+
     public async Task<BuildOutcome> BuildAsync(BuildRequest request, Action<ProcessLine> onLine, CancellationToken cancellationToken)
     {
         // A manifest list of this name from an earlier build would collect stale entries: start afresh.
