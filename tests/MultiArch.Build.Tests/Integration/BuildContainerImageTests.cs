@@ -395,7 +395,8 @@ public sealed class BuildContainerImageTests
         Assert.AreEqual(0, result.ExitCode, result.Describe());
         StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex($@"\[{other}\] RUN \[""/bin/busybox"".* \d+\.\ds \(emulated\)"), result.Describe());
         StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex($@"\[{host}\] RUN \[""/bin/busybox"".* \d+\.\ds\r?\n"), result.Describe());
-        StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex($@"\[{other}\] COPY watches.yaml /opt/helm/watches.yaml \d+\.\ds \(emulated\)"), result.Describe());
+        // COPY is buildah's own file operation: not run under QEMU, so not marked, whatever the platform.
+        StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex($@"\[{other}\] COPY watches.yaml /opt/helm/watches.yaml \d+\.\ds\r?\n"), result.Describe());
         StringAssert.Contains(result.Output, "Build time per platform", result.Describe());
         StringAssert.Matches(result.Output, new System.Text.RegularExpressions.Regex($@"{other} +4 step\(s\) in \d+\.\ds, emulated \d+\.\ds"), result.Describe());
         // Four steps: FROM, RUN, COPY and the LABEL step that carries the image's labels.
