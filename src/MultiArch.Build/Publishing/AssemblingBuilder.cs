@@ -1,5 +1,10 @@
 using MultiArch.Build.Building;
+using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Dockerfiles;
+using MultiArch.Build.Oci;
 using MultiArch.Build.Processes;
+using MultiArch.Build.Registry;
+using MultiArch.Build.Resources;
 
 namespace MultiArch.Build.Publishing;
 
@@ -11,6 +16,12 @@ namespace MultiArch.Build.Publishing;
 /// </summary>
 internal sealed class AssemblingBuilder(ImageAssembler assembler, Func<BuildRequest, AssemblyRequest> describe) : IImageBuildTool
 {
+    /// <summary>The builder an assembled image's stamp records (no tool builds it).</summary>
+    public const string BuilderName = "(assembled in process)";
+
+    /// <summary>1980-01-01T00:00:00Z: the time of an assembled image without SOURCE_DATE_EPOCH (never the wall clock).</summary>
+    private const long DefaultEpoch = 315532800;
+
     public ContainerCliKind Kind => ContainerCliKind.None;
 
     /// <summary>What the last build pushed (base digest, mounted and uploaded blobs), for the log.</summary>
@@ -26,5 +37,72 @@ internal sealed class AssemblingBuilder(ImageAssembler assembler, Func<BuildRequ
 
         Result = await assembler.AssembleAsync(describe(request), cancellationToken).ConfigureAwait(false);
         return new BuildOutcome(BuildOutputKind.Push, null, Result.Digest);
+    }
+
+    /// <summary>
+    /// The in-process peer of the build tools for the copy-only <paramref name="dockerfile"/>: its base (by the digest
+    /// the early check resolved, <paramref name="resolvedDigest"/> of the base as written, read through the build's
+    /// session), each platform's staged folder of the named context, the labels and annotations a tool's build would
+    /// get; pushed by digest, untagged. A Dockerfile that is not copy-only is refused here, before any build.
+    /// </summary>
+    public static AssemblingBuilder For(string dockerfile, Func<string, string?> resolvedDigest, long? epoch, string workFolder, Func<string, RegistryClient> clientFor)
+    {
+        var document = DockerfileParser.Parse(File.ReadAllText(dockerfile), dockerfile).Document;
+        var steps = CopyOnlyDockerfile.Read(document, out var reason)
+            ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, reason);
+        var baseImage = ImageReference.Parse(steps.BaseImage);
+        if (baseImage.Digest is null && Digest.TryParse(resolvedDigest(steps.BaseImage), out var digest))
+        {
+            // The index the early check read: the session still holds it, so it is not asked for again.
+            baseImage = baseImage.WithDigest(digest.Value);
+        }
+
+        return new AssemblingBuilder(new ImageAssembler(clientFor), request => Describe(request, dockerfile, document.EscapeCharacter, steps, baseImage, epoch, workFolder));
+    }
+
+    /// <summary>The build's request as the assembler takes it, for the copy-only Dockerfile's <paramref name="steps"/>.</summary>
+    internal static AssemblyRequest Describe(BuildRequest request, string dockerfile, char escapeCharacter, CopyOnlyDockerfile steps, ImageReference baseImage, long? epoch, string workFolder)
+    {
+        var context = request.NamedContexts.FirstOrDefault(c => c.Key == steps.Context).Value
+            ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, $"no build context named '{steps.Context}' is given");
+        var reference = ImageReference.Parse(request.Repository!);
+        var (indexAnnotations, otherAnnotations) = MultiNodeBuild.SplitIndexAnnotations(request.Annotations);
+        return new AssemblyRequest
+        {
+            BaseImage = baseImage,
+            Platforms = request.Platforms.Select(p => new AssembledPlatform(p, Path.Combine(context, p.ToString().Replace('/', Path.DirectorySeparatorChar)))).ToList(),
+            Registry = reference.Registry,
+            Repository = reference.Repository,
+            Dockerfile = steps,
+            Labels = steps.Labels.Select(l => new KeyValuePair<string, string>(l.Name, l.Value)).Concat(request.Labels).ToList(),
+            IndexAnnotations = indexAnnotations,
+            ManifestAnnotations = ManifestAnnotations(otherAnnotations),
+            Created = DateTimeOffset.FromUnixTimeSeconds(epoch ?? DefaultEpoch),
+            Expand = (text, lookup) => VariableExpander.Expand(text, lookup, escapeCharacter),
+            WorkFolder = workFolder,
+        };
+    }
+
+    /// <summary>The annotations of each image manifest: <c>key=value</c> and <c>manifest:key=value</c> (what buildx puts on the manifest).</summary>
+    private static List<KeyValuePair<string, string>> ManifestAnnotations(IReadOnlyList<string> annotations)
+    {
+        var result = new List<KeyValuePair<string, string>>();
+        foreach (var annotation in annotations)
+        {
+            var equals = annotation.IndexOf('=');
+            var key = equals < 0 ? annotation : annotation[..equals];
+            var value = equals < 0 ? string.Empty : annotation[(equals + 1)..];
+            var colon = key.IndexOf(':');
+            if (colon < 0 || key.Contains("://", StringComparison.Ordinal))
+            {
+                result.Add(new(key, value));
+            }
+            else if (key[..colon].Split(',').Any(t => t.Trim() == "manifest"))
+            {
+                result.Add(new(key[(colon + 1)..], value));
+            }
+        }
+
+        return result;
     }
 }

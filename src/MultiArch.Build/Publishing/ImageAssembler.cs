@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MultiArch.Build.Diagnostics;
+using MultiArch.Build.Dockerfiles;
 using MultiArch.Build.Oci;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Registry;
@@ -15,7 +16,7 @@ internal sealed record AssembledPlatform(OciPlatform Platform, string Folder);
 
 /// <summary>
 /// An image made of a base image and one folder per platform, with configuration only (what a copy-only Dockerfile
-/// says: <c>CopyOnlyDockerfile</c>). Values are as written; <see cref="Expand"/> expands them against each platform's
+/// says: <see cref="CopyOnlyDockerfile"/>). Values are as written; <see cref="Expand"/> expands them against each platform's
 /// environment, as BuildKit does.
 /// </summary>
 internal sealed record AssemblyRequest
@@ -30,18 +31,12 @@ internal sealed record AssemblyRequest
 
     public required string Repository { get; init; }
 
-    /// <summary>Where each platform's folder goes in the image: <c>/app</c>.</summary>
-    public required string Destination { get; init; }
-
-    public string? WorkingDirectory { get; init; }
-
-    public IReadOnlyList<(string Name, string Value)> Env { get; init; } = [];
-
-    public IReadOnlyList<string> ExposedPorts { get; init; } = [];
-
-    public string? User { get; init; }
-
-    public IReadOnlyList<string>? Entrypoint { get; init; }
+    /// <summary>
+    /// What the copy-only Dockerfile asks of the image: where each platform's folder goes (<c>/app</c>), the
+    /// configuration steps and the history lines (exactly one adds the layer). Its labels are not read here:
+    /// <see cref="Labels"/> holds them, with the build's.
+    /// </summary>
+    public required CopyOnlyDockerfile Dockerfile { get; init; }
 
     /// <summary>Labels of the image config, in order (a later one with the same key wins).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Labels { get; init; } = [];
@@ -49,9 +44,6 @@ internal sealed record AssemblyRequest
     public IReadOnlyList<KeyValuePair<string, string>> IndexAnnotations { get; init; } = [];
 
     public IReadOnlyList<KeyValuePair<string, string>> ManifestAnnotations { get; init; } = [];
-
-    /// <summary>The history lines of the steps (created_by, adds a layer), in order: exactly one adds the layer.</summary>
-    public IReadOnlyList<(string CreatedBy, bool AddsLayer)> Steps { get; init; } = [];
 
     /// <summary>SOURCE_DATE_EPOCH: the created time and every file time of the new layer.</summary>
     public required DateTimeOffset Created { get; init; }
@@ -134,7 +126,7 @@ internal sealed class ImageAssembler(Func<string, RegistryClient> clientFor)
             throw new MultiArchException(nameof(Strings.AssemblyFolderMissing), platform.Platform, platform.Folder);
         }
 
-        var layerTask = Task.Run(() => AppLayer.WriteAsync(platform.Folder, request.Destination, request.Created, Path.Combine(request.WorkFolder, $"layer-{n}.tar.gz"), cancellationToken), cancellationToken);
+        var layerTask = Task.Run(() => AppLayer.WriteAsync(platform.Folder, request.Dockerfile.Destination, request.Created, Path.Combine(request.WorkFolder, $"layer-{n}.tar.gz"), cancellationToken), cancellationToken);
         var name = $"{request.BaseImage.Registry}/{request.BaseImage.Repository}@{entry.Digest}";
         ImageManifest baseManifest;
         byte[] baseConfig;
@@ -189,7 +181,7 @@ internal sealed class ImageAssembler(Func<string, RegistryClient> clientFor)
         string? Lookup(string variable)
             => env.LastOrDefault(e => e.StartsWith(variable + "=", StringComparison.Ordinal)) is { } found ? found[(variable.Length + 1)..] : null;
 
-        foreach (var (name, value) in request.Env)
+        foreach (var (name, value) in request.Dockerfile.Env)
         {
             var expanded = $"{name}={request.Expand(value, Lookup)}";
             var at = env.FindIndex(e => e.StartsWith(name + "=", StringComparison.Ordinal));
@@ -208,10 +200,10 @@ internal sealed class ImageAssembler(Func<string, RegistryClient> clientFor)
             config["Env"] = new JsonArray(env.Select(e => (JsonNode)JsonValue.Create(e)!).ToArray());
         }
 
-        if (request.ExposedPorts.Count > 0)
+        if (request.Dockerfile.ExposedPorts.Count > 0)
         {
             var ports = config["ExposedPorts"] as JsonObject ?? new JsonObject();
-            foreach (var port in request.ExposedPorts.Where(p => !ports.ContainsKey(p)))
+            foreach (var port in request.Dockerfile.ExposedPorts.Where(p => !ports.ContainsKey(p)))
             {
                 ports[port] = new JsonObject();
             }
@@ -219,18 +211,18 @@ internal sealed class ImageAssembler(Func<string, RegistryClient> clientFor)
             config["ExposedPorts"] = ports;
         }
 
-        if (request.WorkingDirectory is { } workdir)
+        if (request.Dockerfile.WorkingDirectory is { } workdir)
         {
             config["WorkingDir"] = request.Expand(workdir, Lookup);
         }
 
-        if (request.User is { } user)
+        if (request.Dockerfile.User is { } user)
         {
             // ${APP_UID:-1654}: the base's APP_UID when it sets one, else the default, as BuildKit expands it.
             config["User"] = request.Expand(user, Lookup);
         }
 
-        if (request.Entrypoint is { } entrypoint)
+        if (request.Dockerfile.Entrypoint is { } entrypoint)
         {
             // An ENTRYPOINT resets the inherited CMD (BuildKit: the stage sets no CMD of its own).
             config["Entrypoint"] = new JsonArray(entrypoint.Select(a => (JsonNode)JsonValue.Create(a)!).ToArray());
@@ -255,7 +247,7 @@ internal sealed class ImageAssembler(Func<string, RegistryClient> clientFor)
         root["rootfs"] = rootfs;
 
         var history = root["history"] as JsonArray ?? new JsonArray();
-        foreach (var (createdBy, addsLayer) in request.Steps)
+        foreach (var (createdBy, addsLayer) in request.Dockerfile.Steps)
         {
             var step = new JsonObject { ["created"] = created, ["created_by"] = createdBy, ["comment"] = "MultiArch.Build: assembled in process" };
             if (!addsLayer)

@@ -18,6 +18,56 @@ public sealed partial class BuildContainerImage : MultiArchTask
 {
     protected override async System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
     {
+        if (Requested() is not { } build)
+        {
+            return;
+        }
+
+        var (decided, decision) = await DecideAsync(build, cancellationToken);
+        if (!decided)
+        {
+            return;
+        }
+
+        var described = Kept(build, decision);
+        UpToDate = described is not null;
+        if (described is null)
+        {
+            if (await BuildAsync(build, cancellationToken) is not { } built)
+            {
+                return;
+            }
+
+            described = await PublishAndStampAsync(build, built, cancellationToken);
+        }
+
+        Report(build, decision, described);
+    }
+
+    /// <summary>What one run of the task builds: the tool selection, the request, its stamp and the tags left to move.</summary>
+    private sealed record RequestedBuild(
+        ContainerCliKind Cli,
+        string? Builder,
+        string? StampPath,
+        BuildStamp? Previous,
+        RegistryOptions RegistryOptions,
+        string Dockerfile,
+        string Intermediate,
+        string Repository,
+        IReadOnlyList<string> Tags,
+        long? Epoch,
+        BuildRequest Request,
+        bool Assemble,
+        BuildStamp? Stamp,
+        IReadOnlyList<string> PendingTags);
+
+    /// <summary>
+    /// The task's inputs as one build: the tool (the last build's when only the up-to-date question is asked), the
+    /// paths and references checked before any tool starts, the request and its stamp. Null: only the up-to-date
+    /// question was asked and no earlier build answers it (<see cref="NotUpToDateReason"/> says so).
+    /// </summary>
+    private RequestedBuild? Requested()
+    {
         var cli = Cli.Trim().Equals("podman", StringComparison.OrdinalIgnoreCase) ? ContainerCliKind.Podman : ContainerCliKind.Docker;
         var builder = TaskInputs.Text(Builder);
         var stampPath = TaskInputs.Text(StampFile);
@@ -29,13 +79,13 @@ public sealed partial class BuildContainerImage : MultiArchTask
             if (!Incremental || BuildUpToDate.Stamped(previous) is not { } stamped)
             {
                 NotUpToDateReason = Strings.StampNoEarlierBuild;
-                return;
+                return null;
             }
 
             (cli, builder) = stamped;
         }
 
-        if (builder == AssembledBuilder && !Assemble)
+        if (builder == AssemblingBuilder.BuilderName && !Assemble)
         {
             // The last image was assembled in process; this build asks for a tool: not the same build.
             builder = null;
@@ -120,7 +170,7 @@ public sealed partial class BuildContainerImage : MultiArchTask
         var assemble = Assemble && output == BuildOutputKind.Push && !request.TagAtBuild;
         if (assemble)
         {
-            request = request with { Builder = AssembledBuilder };
+            request = request with { Builder = AssemblingBuilder.BuilderName };
         }
 
         KeepOutOfLogs(request.SensitiveValues);
@@ -135,106 +185,147 @@ public sealed partial class BuildContainerImage : MultiArchTask
         stamp = stamp is null ? null : stamp with { Inputs = [.. BuildUpToDate.Selection(RequestedCli, RequestedBuilder, CreateBuilder, Environment.GetEnvironmentVariable), .. stamp.Inputs] };
 
         var pendingTags = output == BuildOutputKind.Push && !request.TagAtBuild ? tags.DefaultIfEmpty("latest").ToList() : request.TagAtBuild ? tags : [];
-        UpToDateDecision? decision = null;
+        return new RequestedBuild(cli, builder, stampPath, previous, registryOptions, dockerfile, intermediate, repository, tags, epoch, request, assemble, stamp, pendingTags);
+    }
+
+    /// <summary>
+    /// Whether the last build's result still stands (<see cref="BuildUpToDate"/>), said in the log when it does not.
+    /// Not decided: only the up-to-date question was asked and the answer is no (<see cref="NotUpToDateReason"/>).
+    /// </summary>
+    private async Task<(bool Decided, UpToDateDecision? Decision)> DecideAsync(RequestedBuild build, CancellationToken cancellationToken)
+    {
         if (TaskInputs.Text(NotUpToDateReason) is { } decided)
         {
             // Decided before the preflight (UpToDateOnly): not asked again.
             Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.BuildNotUpToDate), decided);
+            return (true, null);
         }
-        else if (stamp is not null && Incremental)
+
+        if (build.Stamp is not null && Incremental)
         {
-            decision = await BuildUpToDate.DecideAsync(stamp, previous, request, pendingTags, ResultProbe(request, registryOptions), cancellationToken);
+            var decision = await BuildUpToDate.DecideAsync(build.Stamp, build.Previous, build.Request, build.PendingTags, ResultProbe(build.Request, build.RegistryOptions), cancellationToken);
             if (!decision.UpToDate)
             {
                 if (UpToDateOnly)
                 {
                     NotUpToDateReason = decision.Reason;
-                    return;
+                    return (false, decision);
                 }
 
                 Log.LogMessageFromResources(MessageImportance.Normal, nameof(Strings.BuildNotUpToDate), decision.Reason);
             }
+
+            return (true, decision);
         }
-        else if (UpToDateOnly)
+
+        if (UpToDateOnly)
         {
             NotUpToDateReason = Strings.StampNoEarlierBuild;
-            return;
+            return (false, null);
         }
 
-        var described = decision?.Result is { } kept && Digest.TryParse(kept.Digest, out var keptDigest)
-            ? new ImageDescription(kept.Image, keptDigest.Value, kept.Platforms.Select(p => new ImagePlatformEntry(p.Platform, p.ManifestDigest)).ToList())
+        return (true, null);
+    }
+
+    /// <summary>The last build's image when it is up to date (said in the log, its stamp refreshed when the archive was only touched); else null.</summary>
+    private ImageDescription? Kept(RequestedBuild build, UpToDateDecision? decision)
+    {
+        if (decision?.Result is not { } kept || !Digest.TryParse(kept.Digest, out var keptDigest))
+        {
+            return null;
+        }
+
+        var described = new ImageDescription(kept.Image, keptDigest.Value, kept.Platforms.Select(p => new ImagePlatformEntry(p.Platform, p.ManifestDigest)).ToList());
+        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.BuildUpToDate), described.Image, StampFile);
+        if (kept != build.Previous!.Result)
+        {
+            // The archive was touched but holds the same image: its new size and time spare the next build a read.
+            build.Previous.WithResult(kept).Write(build.StampPath!);
+        }
+
+        // An image assembled in process used no CLI (a smoke run then chooses its own).
+        var assembled = build.Builder == AssemblingBuilder.BuilderName;
+        UsedCli = assembled ? string.Empty : build.Cli == ContainerCliKind.Podman ? "podman" : "docker";
+        UsedBuilder = assembled ? string.Empty : build.Builder ?? string.Empty;
+        UsedNativePlatforms = kept.NativePlatforms ?? string.Empty;
+        return described;
+    }
+
+    /// <summary>
+    /// The build on the selected tool: assembled in process, on several buildx nodes, or by one buildx or podman run;
+    /// its time table reported. Null: the build failed, said as a diagnostic at the Dockerfile line the tool names.
+    /// </summary>
+    private async Task<BuildOutcome?> BuildAsync(RequestedBuild build, CancellationToken cancellationToken)
+    {
+        var (request, platforms) = (build.Request, build.Request.Platforms);
+        BuildOutcome built;
+        var assembler = build.Assemble
+            ? AssemblingBuilder.For(build.Dockerfile, image => BaseImages.FirstOrDefault(b => b.ItemSpec == image)?.GetMetadata("Digest"), build.Epoch, Path.Combine(build.Intermediate, "assembly"), RegistrySession(build.RegistryOptions).ClientFor)
             : null;
-        if (described is not null)
+        try
         {
-            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.BuildUpToDate), described.Image, StampFile);
-            if (decision!.Result != previous!.Result)
-            {
-                // The archive was touched but holds the same image: its new size and time spare the next build a read.
-                previous.WithResult(decision.Result!).Write(stampPath!);
-            }
-
-            // An image assembled in process used no CLI (a smoke run then chooses its own).
-            UsedCli = builder == AssembledBuilder ? string.Empty : cli == ContainerCliKind.Podman ? "podman" : "docker";
-            UsedBuilder = builder == AssembledBuilder ? string.Empty : builder ?? string.Empty;
-            UsedNativePlatforms = decision.Result!.NativePlatforms ?? string.Empty;
+            var invocations = NodeInvocation.Of(PlannedPlatforms(), platforms);
+            built = assembler is not null
+                ? await assembler.BuildAsync(request, Streamed(platforms, string.Empty), cancellationToken)
+                : MultiNodeBuild.Applies(build.Cli, request, invocations)
+                ? await BuildOnNodesAsync(request, invocations, build.RegistryOptions, cancellationToken)
+                : await ImageBuildTools.For(build.Cli, ProcessRunner.Instance).BuildAsync(request, Streamed(platforms, string.Empty), cancellationToken);
         }
-
-        UpToDate = described is not null;
-        if (described is null)
+        catch (BuildFailedException ex)
         {
-            BuildOutcome built;
-            var assembler = assemble ? Assembler(dockerfile, epoch, intermediate, registryOptions) : null;
-            try
-            {
-                var invocations = NodeInvocation.Of(PlannedPlatforms(), platforms);
-                built = assembler is not null
-                    ? await assembler.BuildAsync(request, Streamed(platforms, string.Empty), cancellationToken)
-                    : MultiNodeBuild.Applies(cli, request, invocations)
-                    ? await BuildOnNodesAsync(request, invocations, registryOptions, cancellationToken)
-                    : await ImageBuildTools.For(cli, ProcessRunner.Instance).BuildAsync(request, Streamed(platforms, string.Empty), cancellationToken);
-            }
-            catch (BuildFailedException ex)
-            {
-                // Point at the Dockerfile line the tool names, so that IDEs and CI annotate it.
-                var line = FailedLine(dockerfile, ex.Output);
-                LogDiagnostic(line is { } at ? ex.ToDiagnostic().At(dockerfile, at) : ex.ToDiagnostic());
-                Log.LogMessage(MessageImportance.Low, Masked(ex.ToString()));
-                ReportBuildTime();
-                return;
-            }
-
+            // Point at the Dockerfile line the tool names, so that IDEs and CI annotate it.
+            var line = FailedLine(build.Dockerfile, ex.Output);
+            LogDiagnostic(line is { } at ? ex.ToDiagnostic().At(build.Dockerfile, at) : ex.ToDiagnostic());
+            Log.LogMessage(MessageImportance.Low, Masked(ex.ToString()));
             ReportBuildTime();
-            if (assembler?.Result is { } assembled)
-            {
-                var from = ImageReference.Parse(assembled.BaseImage);
-                Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.AssemblyPushed), assembled.Platforms.Count, $"{from.Registry}/{from.Repository}@{assembled.BaseDigest}", assembled.MountedBlobs, $"{from.Registry}/{from.Repository}", assembled.UploadedBlobs, string.Join(", ", assembled.Platforms.Select(p => $"{p.Platform} {p.ManifestDigest[..19]}")), assembled.PresentBlobs);
-            }
+            return null;
+        }
 
-            described = await PublishAsync(built, request, registryOptions, cancellationToken);
-            if (built.Output == BuildOutputKind.Load)
-            {
-                // Only after the engine said it holds every tag (the build tool asked it).
-                Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ImageLoaded), string.Join(", ", request.Tags), cli == ContainerCliKind.Podman ? "podman" : "docker", request.Platforms.Count == 1 ? "one platform" : $"a manifest list of {request.Platforms.Count} platforms");
-            }
+        ReportBuildTime();
+        if (assembler?.Result is { } assembled)
+        {
+            var from = ImageReference.Parse(assembled.BaseImage);
+            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.AssemblyPushed), assembled.Platforms.Count, $"{from.Registry}/{from.Repository}@{assembled.BaseDigest}", assembled.MountedBlobs, $"{from.Registry}/{from.Repository}", assembled.UploadedBlobs, string.Join(", ", assembled.Platforms.Select(p => $"{p.Platform} {p.ManifestDigest[..19]}")), assembled.PresentBlobs);
+        }
 
-            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ImageBuilt), described?.Image ?? repository, string.Join(", ", platforms));
-            if (stampPath is not null)
+        return built;
+    }
+
+    /// <summary>The built image published (<see cref="PublishAsync"/>), said in the log, and its stamp written (or removed after a load).</summary>
+    private async Task<ImageDescription?> PublishAndStampAsync(RequestedBuild build, BuildOutcome built, CancellationToken cancellationToken)
+    {
+        var request = build.Request;
+        var described = await PublishAsync(built, request, build.RegistryOptions, cancellationToken);
+        if (built.Output == BuildOutputKind.Load)
+        {
+            // Only after the engine said it holds every tag (the build tool asked it).
+            Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ImageLoaded), string.Join(", ", request.Tags), build.Cli == ContainerCliKind.Podman ? "podman" : "docker", request.Platforms.Count == 1 ? "one platform" : $"a manifest list of {request.Platforms.Count} platforms");
+        }
+
+        Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.ImageBuilt), described?.Image ?? build.Repository, string.Join(", ", request.Platforms));
+        if (build.StampPath is { } stampPath)
+        {
+            if (described is not null)
             {
-                if (described is not null)
-                {
-                    var archiveFile = request.Output == BuildOutputKind.Archive ? BuildUpToDate.ArchiveFingerprint(request.ArchivePath) : null;
-                    stamp!.WithResult(new StampResult(request.Output, described.Image, described.Digest.ToString(), described.Platforms.Select(p => (p.Platform, p.ManifestDigest)).ToList(), archiveFile, NativePlatforms)).Write(stampPath);
-                }
-                else if (File.Exists(stampPath))
-                {
-                    // Loaded into an engine, which this build does not inspect: nothing to skip next time.
-                    File.Delete(stampPath);
-                }
+                var archiveFile = request.Output == BuildOutputKind.Archive ? BuildUpToDate.ArchiveFingerprint(request.ArchivePath) : null;
+                build.Stamp!.WithResult(new StampResult(request.Output, described.Image, described.Digest.ToString(), described.Platforms.Select(p => (p.Platform, p.ManifestDigest)).ToList(), archiveFile, NativePlatforms)).Write(stampPath);
+            }
+            else if (File.Exists(stampPath))
+            {
+                // Loaded into an engine, which this build does not inspect: nothing to skip next time.
+                File.Delete(stampPath);
             }
         }
 
-        WrittenFiles = new[] { stampPath, request.Output == BuildOutputKind.Archive || cli == ContainerCliKind.Podman ? request.ArchivePath : null, request.MetadataFile }
-            .Concat(Directory.GetFiles(intermediate, Path.GetFileNameWithoutExtension(request.MetadataFile) + "-*.json"))
+        return described;
+    }
+
+    /// <summary>The task's outputs (files written, image, digest, platforms) and the tags: said in place, pushed at build, or left to move after validation.</summary>
+    private void Report(RequestedBuild build, UpToDateDecision? decision, ImageDescription? described)
+    {
+        var request = build.Request;
+        WrittenFiles = new[] { build.StampPath, request.Output == BuildOutputKind.Archive || build.Cli == ContainerCliKind.Podman ? request.ArchivePath : null, request.MetadataFile }
+            .Concat(Directory.GetFiles(build.Intermediate, Path.GetFileNameWithoutExtension(request.MetadataFile) + "-*.json"))
             .OfType<string>()
             .Where(File.Exists)
             .Select(f => (ITaskItem)new TaskItem(Path.GetFullPath(f)))
@@ -248,30 +339,32 @@ public sealed partial class BuildContainerImage : MultiArchTask
             return (ITaskItem)item;
         }).ToArray();
 
-        if (output == BuildOutputKind.Push && described is not null)
+        if (request.Output != BuildOutputKind.Push || described is null)
         {
-            if (decision is { UpToDate: true })
-            {
-                // Only the tags that do not name the image yet are left to move (after validation); a tag is said to be
-                // up to date only when the registry said so.
-                foreach (var tag in decision.TagsInPlace)
-                {
-                    Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.TagUpToDate), repository, tag, described.Digest);
-                }
+            return;
+        }
 
-                PendingTags = decision.TagsToMove.Select(t => (ITaskItem)new TaskItem(t)).ToArray();
-            }
-            else if (request.TagAtBuild)
+        if (decision is { UpToDate: true })
+        {
+            // Only the tags that do not name the image yet are left to move (after validation); a tag is said to be
+            // up to date only when the registry said so.
+            foreach (var tag in decision.TagsInPlace)
             {
-                foreach (var tag in tags)
-                {
-                    Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.TagPushed), repository, tag, described.Digest);
-                }
+                Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.TagUpToDate), build.Repository, tag, described.Digest);
             }
-            else
+
+            PendingTags = decision.TagsToMove.Select(t => (ITaskItem)new TaskItem(t)).ToArray();
+        }
+        else if (request.TagAtBuild)
+        {
+            foreach (var tag in build.Tags)
             {
-                PendingTags = pendingTags.Select(t => (ITaskItem)new TaskItem(t)).ToArray();
+                Log.LogMessageFromResources(MessageImportance.High, nameof(Strings.TagPushed), build.Repository, tag, described.Digest);
             }
+        }
+        else
+        {
+            PendingTags = build.PendingTags.Select(t => (ITaskItem)new TaskItem(t)).ToArray();
         }
     }
 
@@ -323,83 +416,6 @@ public sealed partial class BuildContainerImage : MultiArchTask
 
         // The registry now holds the archive's bytes: describe them from the archive rather than reading them back.
         return await ImageDescription.ReadAsync(source, Named, cancellationToken);
-    }
-
-    /// <summary>The builder an assembled image's stamp records (no tool builds it).</summary>
-    private const string AssembledBuilder = "(assembled in process)";
-
-    /// <summary>
-    /// The in-process peer of the build tools (<see cref="AssemblingBuilder"/>) for the copy-only Dockerfile: its base
-    /// (by the digest the early check resolved, read through the build's session), each platform's staged folder of the
-    /// named context, the labels and annotations a tool's build would get; pushed by digest, untagged.
-    /// </summary>
-    private AssemblingBuilder Assembler(string dockerfile, long? epoch, string intermediate, RegistryOptions registryOptions)
-    {
-        var document = DockerfileParser.Parse(File.ReadAllText(dockerfile), dockerfile).Document;
-        var steps = CopyOnlyDockerfile.Read(document, out var reason)
-            ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, reason);
-        var baseImage = ImageReference.Parse(steps.BaseImage);
-        if (baseImage.Digest is null && BaseImages.FirstOrDefault(b => b.ItemSpec == steps.BaseImage) is { } resolved && Digest.TryParse(resolved.GetMetadata("Digest"), out var digest))
-        {
-            // The index the early check read: the session still holds it, so it is not asked for again.
-            baseImage = baseImage.WithDigest(digest.Value);
-        }
-
-        AssemblyRequest Describe(BuildRequest request)
-        {
-            var context = request.NamedContexts.FirstOrDefault(c => c.Key == steps.Context).Value
-                ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, $"no build context named '{steps.Context}' is given");
-            var reference = ImageReference.Parse(request.Repository!);
-            var (indexAnnotations, otherAnnotations) = MultiNodeBuild.SplitIndexAnnotations(request.Annotations);
-            return new AssemblyRequest
-            {
-                BaseImage = baseImage,
-                Platforms = request.Platforms.Select(p => new AssembledPlatform(p, Path.Combine(context, p.ToString().Replace('/', Path.DirectorySeparatorChar)))).ToList(),
-                Registry = reference.Registry,
-                Repository = reference.Repository,
-                Destination = steps.Destination,
-                WorkingDirectory = steps.WorkingDirectory,
-                Env = steps.Env,
-                ExposedPorts = steps.ExposedPorts,
-                User = steps.User,
-                Entrypoint = steps.Entrypoint,
-                Labels = steps.Labels.Select(l => new KeyValuePair<string, string>(l.Name, l.Value)).Concat(request.Labels).ToList(),
-                IndexAnnotations = indexAnnotations,
-                ManifestAnnotations = ManifestAnnotations(otherAnnotations),
-                Steps = steps.Steps.Select(s => (s.CreatedBy, s.AddsLayer)).ToList(),
-                Created = DateTimeOffset.FromUnixTimeSeconds(epoch ?? DefaultEpoch),
-                Expand = (text, lookup) => VariableExpander.Expand(text, lookup, document.EscapeCharacter),
-                WorkFolder = Path.Combine(intermediate, "assembly"),
-            };
-        }
-
-        return new AssemblingBuilder(new ImageAssembler(RegistrySession(registryOptions).ClientFor), Describe);
-    }
-
-    /// <summary>1980-01-01T00:00:00Z: the time of an assembled image without SOURCE_DATE_EPOCH (never the wall clock).</summary>
-    private const long DefaultEpoch = 315532800;
-
-    /// <summary>The annotations of each image manifest: <c>key=value</c> and <c>manifest:key=value</c> (what buildx puts on the manifest).</summary>
-    private static List<KeyValuePair<string, string>> ManifestAnnotations(IReadOnlyList<string> annotations)
-    {
-        var result = new List<KeyValuePair<string, string>>();
-        foreach (var annotation in annotations)
-        {
-            var equals = annotation.IndexOf('=');
-            var key = equals < 0 ? annotation : annotation[..equals];
-            var value = equals < 0 ? string.Empty : annotation[(equals + 1)..];
-            var colon = key.IndexOf(':');
-            if (colon < 0 || key.Contains("://", StringComparison.Ordinal))
-            {
-                result.Add(new(key, value));
-            }
-            else if (key[..colon].Split(',').Any(t => t.Trim() == "manifest"))
-            {
-                result.Add(new(key[(colon + 1)..], value));
-            }
-        }
-
-        return result;
     }
 
     private readonly List<BuildProgress> _progress = [];
