@@ -16,6 +16,11 @@ namespace MultiArch.Build.Tasks;
 
 public sealed partial class BuildContainerImage : MultiArchTask
 {
+    /// <summary>
+    /// The build as a pipeline: the inputs mapped to one request (<see cref="Requested"/>), the up-to-date decision
+    /// (<see cref="DecideAsync"/>, <see cref="Kept"/>), the build on the selected tool or nodes (<see cref="BuildAsync"/>),
+    /// the image published and stamped (<see cref="PublishAndStampAsync"/>), the outputs and tags reported (<see cref="Report"/>).
+    /// </summary>
     protected override async System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
     {
         if (Requested() is not { } build)
