@@ -66,7 +66,7 @@ internal sealed class AssemblingBuilder(ImageAssembler assembler, Func<BuildRequ
         var context = request.NamedContexts.FirstOrDefault(c => c.Key == steps.Context).Value
             ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, $"no build context named '{steps.Context}' is given");
         var reference = ImageReference.Parse(request.Repository!);
-        var (indexAnnotations, otherAnnotations) = MultiNodeBuild.SplitIndexAnnotations(request.Annotations);
+        var annotations = request.Annotations.Select(BuildAnnotation.Parse).ToList();
         return new AssemblyRequest
         {
             BaseImage = baseImage,
@@ -75,34 +75,11 @@ internal sealed class AssemblingBuilder(ImageAssembler assembler, Func<BuildRequ
             Repository = reference.Repository,
             Dockerfile = steps,
             Labels = steps.Labels.Select(l => new KeyValuePair<string, string>(l.Name, l.Value)).Concat(request.Labels).ToList(),
-            IndexAnnotations = indexAnnotations,
-            ManifestAnnotations = ManifestAnnotations(otherAnnotations),
+            IndexAnnotations = annotations.Where(a => a.IsFor("index")).Select(a => new KeyValuePair<string, string>(a.Key, a.Value)).ToList(),
+            ManifestAnnotations = annotations.Where(a => a.Types.Count == 0 || a.IsFor("manifest")).ToList(),
             Created = DateTimeOffset.FromUnixTimeSeconds(epoch ?? DefaultEpoch),
             Expand = (text, lookup) => VariableExpander.Expand(text, lookup, escapeCharacter),
             WorkFolder = workFolder,
         };
-    }
-
-    /// <summary>The annotations of each image manifest: <c>key=value</c> and <c>manifest:key=value</c> (what buildx puts on the manifest).</summary>
-    private static List<KeyValuePair<string, string>> ManifestAnnotations(IReadOnlyList<string> annotations)
-    {
-        var result = new List<KeyValuePair<string, string>>();
-        foreach (var annotation in annotations)
-        {
-            var equals = annotation.IndexOf('=');
-            var key = equals < 0 ? annotation : annotation[..equals];
-            var value = equals < 0 ? string.Empty : annotation[(equals + 1)..];
-            var colon = key.IndexOf(':');
-            if (colon < 0 || key.Contains("://", StringComparison.Ordinal))
-            {
-                result.Add(new(key, value));
-            }
-            else if (key[..colon].Split(',').Any(t => t.Trim() == "manifest"))
-            {
-                result.Add(new(key[(colon + 1)..], value));
-            }
-        }
-
-        return result;
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MultiArch.Build.Building;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Dockerfiles;
 using MultiArch.Build.Oci;
@@ -43,7 +44,8 @@ internal sealed record AssemblyRequest
 
     public IReadOnlyList<KeyValuePair<string, string>> IndexAnnotations { get; init; } = [];
 
-    public IReadOnlyList<KeyValuePair<string, string>> ManifestAnnotations { get; init; } = [];
+    /// <summary>Annotations of the image manifests; one that names a platform goes to that platform's manifest only.</summary>
+    public IReadOnlyList<BuildAnnotation> ManifestAnnotations { get; init; } = [];
 
     /// <summary>SOURCE_DATE_EPOCH: the created time and every file time of the new layer.</summary>
     public required DateTimeOffset Created { get; init; }
@@ -150,7 +152,7 @@ internal sealed class ImageAssembler(Func<string, RegistryClient> clientFor)
 
         // Docker v2 layer types become their OCI twins (the same gzip bytes): the manifest is OCI throughout.
         var baseLayers = baseManifest.Layers.Select(l => l with { MediaType = l.MediaType == MediaTypes.DockerLayerGzip ? MediaTypes.OciLayerGzip : l.MediaType }).ToList();
-        var (manifestContent, manifestDigest) = Json(ManifestNode(request, configDescriptor, baseLayers.Append(layer.Descriptor)));
+        var (manifestContent, manifestDigest) = Json(ManifestNode(request, platform.Platform, configDescriptor, baseLayers.Append(layer.Descriptor)));
         return new AssembledPart(platform.Platform, manifestContent, manifestDigest, configDescriptor, configContent, baseLayers, layer);
     }
 
@@ -262,7 +264,7 @@ internal sealed class ImageAssembler(Func<string, RegistryClient> clientFor)
         return root;
     }
 
-    private static JsonObject ManifestNode(AssemblyRequest request, Descriptor config, IEnumerable<Descriptor> layers)
+    private static JsonObject ManifestNode(AssemblyRequest request, OciPlatform platform, Descriptor config, IEnumerable<Descriptor> layers)
     {
         var manifest = new JsonObject
         {
@@ -271,7 +273,7 @@ internal sealed class ImageAssembler(Func<string, RegistryClient> clientFor)
             ["config"] = DescriptorNode(config),
             ["layers"] = new JsonArray(layers.Select(l => (JsonNode)DescriptorNode(l with { Platform = null, Annotations = new Dictionary<string, string>() })).ToArray()),
         };
-        AddAnnotations(manifest, request.ManifestAnnotations);
+        AddAnnotations(manifest, request.ManifestAnnotations.Where(a => a.IsManifestOf(platform)).Select(a => new KeyValuePair<string, string>(a.Key, a.Value)).ToList());
         return manifest;
     }
 

@@ -95,25 +95,20 @@ internal sealed class MultiNodeBuild(IImageBuildTool buildx, Func<string, Regist
     {
         var index = new List<KeyValuePair<string, string>>();
         var other = new List<string>();
-        foreach (var annotation in annotations)
+        foreach (var text in annotations)
         {
-            var equals = annotation.IndexOf('=');
-            var key = equals < 0 ? annotation : annotation[..equals];
-            var colon = key.IndexOf(':');
-            var types = colon < 0 ? string.Empty : key[..colon];
-            var bracket = types.IndexOf('[');
-            var typeList = (bracket < 0 ? types : types[..bracket]).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            if (colon < 0 || !typeList.Contains("index", StringComparer.Ordinal) || key.Contains("://", StringComparison.Ordinal))
+            var annotation = BuildAnnotation.Parse(text);
+            if (!annotation.IsFor("index"))
             {
-                other.Add(annotation);
+                other.Add(text);
                 continue;
             }
 
-            index.Add(new(key[(colon + 1)..], equals < 0 ? string.Empty : annotation[(equals + 1)..]));
-            var rest = typeList.Where(t => t != "index").ToList();
+            index.Add(new(annotation.Key, annotation.Value));
+            var rest = annotation.Types.Where(t => t != "index").ToList();
             if (rest.Count > 0)
             {
-                other.Add($"{string.Join(",", rest)}{(bracket < 0 ? string.Empty : types[bracket..])}:{annotation[(colon + 1)..]}");
+                other.Add((annotation with { Types = rest }).ToString());
             }
         }
 

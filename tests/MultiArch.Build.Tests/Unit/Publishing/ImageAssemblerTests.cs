@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MultiArch.Build.Building;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Dockerfiles;
 using MultiArch.Build.Oci;
@@ -111,7 +112,7 @@ public sealed class ImageAssemblerTests
         var request = Request(Target) with
         {
             IndexAnnotations = [new("org.opencontainers.image.source", "https://example/app")],
-            ManifestAnnotations = [new("org.opencontainers.image.revision", "abc")],
+            ManifestAnnotations = [BuildAnnotation.Parse("org.opencontainers.image.revision=abc"), BuildAnnotation.Parse("manifest[linux/arm64]:org.example.only-arm64=yes")],
         };
 
         var result = await new ImageAssembler(session.ClientFor).AssembleAsync(request, TestContext.CancellationToken);
@@ -130,6 +131,7 @@ public sealed class ImageAssemblerTests
             Assert.AreEqual(2, manifest.Layers.Count, "the base's layer, then the app's");
             Assert.IsTrue(manifest.Layers.All(l => l.MediaType == MediaTypes.OciLayerGzip), "a Docker v2 base layer is described with its OCI type");
             Assert.AreEqual("abc", manifest.Annotations["org.opencontainers.image.revision"]);
+            Assert.AreEqual(entry.Platform!.Normalized!.ToString() == "linux/arm64", manifest.Annotations.ContainsKey("org.example.only-arm64"), "a platform's annotation goes to that platform's manifest only: " + entry.Platform.Normalized);
         }
 
         CollectionAssert.AreEqual(result.Platforms.Select(p => p.ManifestDigest).ToArray(), parsed.Manifests.Select(m => m.Digest.ToString()).ToArray());
