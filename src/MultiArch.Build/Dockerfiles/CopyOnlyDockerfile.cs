@@ -35,6 +35,16 @@ internal sealed record CopyOnlyDockerfile
     /// <summary>Every step that reaches the image's history, in order.</summary>
     public IReadOnlyList<CopyOnlyStep> Steps { get; init; } = [];
 
+    /// <summary>The one form of each step that has a form of its own, for the reason a Dockerfile is refused.</summary>
+    private static readonly Dictionary<string, string> SupportedForms = new(StringComparer.Ordinal)
+    {
+        ["COPY"] = "one COPY --from=<named context> ${TARGETPLATFORM}/ /dir/ (a copy from the build context, a second COPY or other flags are built by a tool)",
+        ["ARG"] = "ARG TARGETPLATFORM",
+        ["WORKDIR"] = "an absolute WORKDIR",
+        ["USER"] = "USER with a user",
+        ["ENTRYPOINT"] = "the exec form ENTRYPOINT [\"...\"]",
+    };
+
     /// <summary>
     /// Reads a Dockerfile as a copy-only image, or says why it is not one: a single stage <c>FROM image</c>, at most
     /// <c>ARG TARGETPLATFORM</c>, exactly one <c>COPY --from=context ${TARGETPLATFORM}/ dir/</c> (no other flag), then
@@ -109,7 +119,10 @@ internal sealed record CopyOnlyDockerfile
                     steps.Add(new CopyOnlyStep("ENTRYPOINT [" + string.Join(' ', json.Select(a => "\"" + a + "\"")) + "]", false));
                     break;
                 default:
-                    reason = $"line {instruction.Line}: {instruction.Keyword.ToUpperInvariant()} is not one of the steps assembled in process";
+                    var keyword = instruction.Keyword.ToUpperInvariant();
+                    reason = SupportedForms.TryGetValue(keyword, out var form)
+                        ? $"line {instruction.Line}: this {keyword} is not in the form assembled in process, {form}"
+                        : $"line {instruction.Line}: {keyword} is not one of the steps assembled in process";
                     return null;
             }
         }

@@ -90,7 +90,7 @@ internal sealed record OciPlatform
         {
             if (Spelling.Closest(trimmed, SpellingCandidates()) is { } meant)
             {
-                reason += $"; did you mean {meant}?";
+                reason += $" (did you mean {meant}?)";
             }
 
             return false;

@@ -47,9 +47,7 @@ internal sealed class AssemblingBuilder(ImageAssembler assembler, Func<BuildRequ
     /// </summary>
     public static AssemblingBuilder For(string dockerfile, Func<string, string?> resolvedDigest, long? epoch, string workFolder, Func<string, RegistryClient> clientFor)
     {
-        var document = DockerfileParser.Parse(File.ReadAllText(dockerfile), dockerfile).Document;
-        var steps = CopyOnlyDockerfile.Read(document, out var reason)
-            ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, reason);
+        var (steps, escapeCharacter) = ReadCopyOnly(dockerfile);
         var baseImage = ImageReference.Parse(steps.BaseImage);
         if (baseImage.Digest is null && Digest.TryParse(resolvedDigest(steps.BaseImage), out var digest))
         {
@@ -57,7 +55,24 @@ internal sealed class AssemblingBuilder(ImageAssembler assembler, Func<BuildRequ
             baseImage = baseImage.WithDigest(digest.Value);
         }
 
-        return new AssemblingBuilder(new ImageAssembler(clientFor), request => Describe(request, dockerfile, document.EscapeCharacter, steps, baseImage, epoch, workFolder));
+        return new AssemblingBuilder(new ImageAssembler(clientFor), request => Describe(request, dockerfile, escapeCharacter, steps, baseImage, epoch, workFolder));
+    }
+
+    /// <summary>
+    /// The copy-only steps of <paramref name="dockerfile"/> and its escape character; a Dockerfile that runs or reads
+    /// more is MULTIARCH3072. The preflight asks this before it says the image will be assembled.
+    /// </summary>
+    public static (CopyOnlyDockerfile Steps, char EscapeCharacter) ReadCopyOnly(string dockerfile)
+    {
+        if (!File.Exists(dockerfile))
+        {
+            throw new MultiArchException(nameof(Strings.DockerfileNotFound), dockerfile);
+        }
+
+        var document = DockerfileParser.Parse(File.ReadAllText(dockerfile), dockerfile).Document;
+        var steps = CopyOnlyDockerfile.Read(document, out var reason)
+            ?? throw new MultiArchException(nameof(Strings.AssemblyNotCopyOnly), dockerfile, reason);
+        return (steps, document.EscapeCharacter);
     }
 
     /// <summary>The build's request as the assembler takes it, for the copy-only Dockerfile's <paramref name="steps"/>.</summary>

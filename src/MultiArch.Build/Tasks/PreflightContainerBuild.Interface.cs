@@ -38,6 +38,9 @@ public sealed partial class PreflightContainerBuild
     /// <summary>The image is assembled in process (BuildContainerImage's <c>Assemble</c>): no CLI or builder is checked, only the registry.</summary>
     public bool Assemble { get; set; }
 
+    /// <summary>The Dockerfile to build: with <see cref="Assemble"/>, it must be copy-only (MULTIARCH3072) before assembly is said.</summary>
+    public string Dockerfile { get; set; } = "";
+
     [Output]
     public string UsedCli { get; private set; } = "";
 

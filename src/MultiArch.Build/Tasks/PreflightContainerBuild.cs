@@ -4,6 +4,7 @@ using MultiArch.Build.Building;
 using MultiArch.Build.Diagnostics;
 using MultiArch.Build.Platforms;
 using MultiArch.Build.Processes;
+using MultiArch.Build.Publishing;
 using MultiArch.Build.Registry;
 
 namespace MultiArch.Build.Tasks;
@@ -17,7 +18,9 @@ public sealed partial class PreflightContainerBuild : MultiArchTask
         var registryOptions = TaskInputs.RegistryOptions(InsecureRegistries, RegistryTimeout, registry);
         if (Assemble)
         {
-            // Nothing runs a build tool: none is asked for (the smoke run, if any, checks its own CLI).
+            // Nothing runs a build tool: none is asked for (the smoke run, if any, checks its own CLI). The Dockerfile
+            // is read first: assembly is not claimed for one that runs or reads more (MULTIARCH3072).
+            AssemblingBuilder.ReadCopyOnly(Dockerfile);
             Log.LogMessageFromResources(MessageImportance.High, nameof(Resources.Strings.AssemblyBuilderChosen));
             if (registry is not null)
             {

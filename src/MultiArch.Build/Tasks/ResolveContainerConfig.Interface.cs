@@ -29,6 +29,13 @@ public sealed partial class ResolveContainerConfig
     /// <summary><c>$(SOURCE_DATE_EPOCH)</c> (the environment variable, or a property): seconds since 1970-01-01 UTC.</summary>
     public string SourceDateEpoch { get; set; } = "";
 
+    /// <summary>
+    /// The pipeline's on/off properties as the targets read them: Identity the property's name, <c>Value</c> what it is
+    /// set to. Each must be empty, <c>true</c> or <c>false</c> (any case): the targets compare with those words only, so
+    /// anything else would silently count as the other one (MULTIARCH8005).
+    /// </summary>
+    public ITaskItem[] Switches { get; set; } = [];
+
     /// <summary>The repository to build (without registry).</summary>
     [Output]
     public string ResolvedRepository { get; private set; } = "";

@@ -11,6 +11,20 @@ public sealed partial class ResolveContainerConfig : MultiArchTask
 {
     protected override System.Threading.Tasks.Task ExecuteCoreAsync(CancellationToken cancellationToken)
     {
+        foreach (var item in Switches)
+        {
+            var value = item.GetMetadata("Value").Trim();
+            if (value.Length > 0 && !value.Equals("true", StringComparison.OrdinalIgnoreCase) && !value.Equals("false", StringComparison.OrdinalIgnoreCase))
+            {
+                LogDiagnostic(Diagnostic.Error(nameof(Strings.SwitchPropertyInvalid), item.ItemSpec, value));
+            }
+        }
+
+        if (Log.HasLoggedErrors)
+        {
+            return System.Threading.Tasks.Task.CompletedTask;
+        }
+
         ResolvedRepository = TaskInputs.Text(Repository) ?? DefaultRepository();
 
         var tag = TaskInputs.Text(ImageTag);

@@ -46,10 +46,10 @@ public sealed class ContainerPlatformResolverTests
 
     /// <summary>A typo in a platform (MULTIARCH1001) or a RID (MULTIARCH1002) says what was probably meant.</summary>
     [TestMethod]
-    [DataRow("linux/amd46", "MULTIARCH1001", "did you mean linux/amd64?")]
-    [DataRow("linux/arm46", "MULTIARCH1001", "did you mean linux/arm64?")]
-    [DataRow("lniux/arm64", "MULTIARCH1001", "did you mean linux/arm64?")]
-    [DataRow("linux/s390", "MULTIARCH1001", "did you mean linux/s390x?")]
+    [DataRow("linux/amd46", "MULTIARCH1001", "(did you mean linux/amd64?). Write")]
+    [DataRow("linux/arm46", "MULTIARCH1001", "(did you mean linux/arm64?). Write")]
+    [DataRow("lniux/arm64", "MULTIARCH1001", "(did you mean linux/arm64?). Write")]
+    [DataRow("linux/s390", "MULTIARCH1001", "(did you mean linux/s390x?). Write")]
     [DataRow("linux/ppc64el/v2", "MULTIARCH1001", "takes no variant")]
     [DataRow("linux-am64", "MULTIARCH1002", "Did you mean 'linux-arm64'?")]
     [DataRow("linux-x46", "MULTIARCH1002", "Did you mean 'linux-x64'?")]

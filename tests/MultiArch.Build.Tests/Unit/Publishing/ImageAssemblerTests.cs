@@ -319,7 +319,9 @@ public sealed class ImageAssemblerTests
 
     [TestMethod]
     [DataRow("FROM base\nRUN echo hi\n", "RUN")]
-    [DataRow("FROM base\nCOPY . /app/\n", "COPY")]
+    [DataRow("FROM base\nCOPY . /app/\n", "this COPY is not in the form assembled in process, one COPY --from=<named context> ${TARGETPLATFORM}/ /dir/")]
+    [DataRow("FROM base\nARG TARGETPLATFORM\nCOPY ${TARGETPLATFORM}/ /app/\n", "line 3: this COPY is not in the form assembled in process")]
+    [DataRow("FROM base\nCOPY --from=publish ${TARGETPLATFORM}/ /app/\nENTRYPOINT ./App\n", "line 3: this ENTRYPOINT is not in the form assembled in process, the exec form")]
     [DataRow("FROM base AS a\nFROM a\nCOPY --from=publish ${TARGETPLATFORM}/ /app/\n", "2 stages")]
     [DataRow("FROM base\nWORKDIR /app\n", "no COPY")]
     public void A_Dockerfile_that_does_more_than_copy_is_not_assembled(string text, string why)
